@@ -1,0 +1,101 @@
+import * as Sentry from '@sentry/node';
+import { applyRuntimeContext } from './apply-runtime-context.js';
+import { ConfigError } from './config-error.js';
+import { redactDsn } from './dsn.js';
+import { flushWithin } from './flush-within.js';
+import { createLogger } from './logger.js';
+import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
+import type { FaultlineOptions } from './options.js';
+import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
+import { installShutdownHooks } from './shutdown-hooks.js';
+
+let current: ObservabilityHandle | undefined;
+
+/**
+ * Sets up Sentry for this process from options and environment variables: validated config,
+ * release and environment, service and runtime context on every event, and a bounded flush on
+ * SIGTERM, SIGINT and exit. Throws a `ConfigError` listing every bad setting; never throws after
+ * that. Without a DSN it stays off and returns a handle whose methods are no-ops.
+ *
+ * Call it before the modules you want instrumented are loaded: in ESM, from a file given to
+ * `node --import`; in CommonJS, at the top of the entry file.
+ *
+ * @example
+ * ```ts
+ * import { initObservability } from '@faultline/core';
+ * const observability = initObservability({ service: 'checkout', tracesSampleRate: 0.2 });
+ * ```
+ */
+export function initObservability(options: FaultlineOptions = {}): ObservabilityHandle {
+  if (current) {
+    createLogger(current.config.debug).warn(
+      'initObservability() was called again; the first call configured Faultline, this call changes nothing',
+    );
+    return current;
+  }
+  const config = resolveConfig(options);
+  const logger = createLogger(config.debug);
+  const forget = () => {
+    current = undefined;
+  };
+
+  if (!config.enabled) {
+    logger.info(
+      'no DSN set (SENTRY_DSN, SENTRY_DSN_FILE or options.dsn): Faultline is off and sends nothing',
+    );
+    current = createNoopHandle(config, forget);
+    return current;
+  }
+  if (config.transport === 'kafka') {
+    throw new ConfigError([
+      {
+        source: options.transport !== undefined ? 'options.transport' : 'FAULTLINE_TRANSPORT',
+        value: 'kafka',
+        expected: 'http: the Kafka transport (@faultline/kafka-transport) is not part of this release yet',
+      },
+    ]);
+  }
+
+  const client = Sentry.init(sentryOptions(options, config));
+  applyRuntimeContext(Sentry.getGlobalScope(), config);
+  logger.debug(
+    `on: ${redactDsn(config.dsn ?? '')} (from ${config.dsnSource}), service ${config.service}, ` +
+      `release ${config.release ?? '(none)'}, environment ${config.environment}`,
+  );
+
+  const flush = (timeoutMs: number) => flushWithin((t) => Sentry.flush(t), timeoutMs);
+  const removeHooks = installShutdownHooks({
+    flush,
+    timeoutMs: config.shutdownTimeoutMs,
+    handleSignals: config.handleSignals,
+    onSend: (listener) => client?.on('beforeEnvelope', listener) ?? (() => undefined),
+    logger,
+  });
+
+  const handle: ObservabilityHandle = {
+    enabled: true,
+    config,
+    flush: (timeoutMs = config.shutdownTimeoutMs) => flush(timeoutMs),
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      removeHooks();
+      forget();
+      return flushWithin((t) => Sentry.close(t), timeoutMs);
+    },
+  };
+  current = handle;
+  return handle;
+}
+
+function sentryOptions(options: FaultlineOptions, config: ResolvedConfig): Sentry.NodeOptions {
+  const sentry: Sentry.NodeOptions = {
+    ...options.sentry,
+    dsn: config.dsn,
+    release: config.release,
+    environment: config.environment,
+    debug: config.debug,
+    // Faultline flushes at shutdown itself, within its own bound.
+    shutdownTimeout: config.shutdownTimeoutMs,
+  };
+  if (config.tracesSampleRate !== undefined) sentry.tracesSampleRate = config.tracesSampleRate;
+  return sentry;
+}

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import { type AppInfo, detectApp } from './detect-app.js';
+import { detectCommit } from './detect-commit.js';
+import { parseDsn, redactDsn } from './dsn.js';
+import type { FaultlineOptions, TransportKind } from './options.js';
+import {
+  type Parsed,
+  parseBoolean,
+  parseBrokers,
+  parseMillis,
+  parseName,
+  parseRate,
+} from './parse-env-value.js';
+import { collectRuntimeContext, type RuntimeContext } from './runtime-context.js';
+
+/** The configuration Faultline runs with, after options, environment and detection. */
+export interface ResolvedConfig {
+  /** False when no DSN is set: Faultline stays off. */
+  enabled: boolean;
+  dsn: string | undefined;
+  /** Where the DSN came from, for messages that must not show it. */
+  dsnSource: 'options.dsn' | 'SENTRY_DSN' | 'SENTRY_DSN_FILE' | undefined;
+  service: string;
+  release: string | undefined;
+  environment: string;
+  transport: TransportKind;
+  kafkaBrokers: string[];
+  tracesSampleRate: number | undefined;
+  debug: boolean;
+  shutdownTimeoutMs: number;
+  handleSignals: boolean;
+  runtime: RuntimeContext;
+}
+
+/** What `resolveConfig()` reads besides the options; each defaults to the real process. */
+export interface ConfigSources {
+  /** @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Reads a text file (the DSN file, /proc/self/cgroup). @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string;
+  /** The app's package.json facts. @default detectApp() */
+  app?: AppInfo | undefined;
+  /** @default os.hostname() */
+  hostname?: string;
+}
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
+const UNKNOWN_SERVICE = 'unknown_service:node';
+
+/**
+ * Resolves and validates every setting at once: options win over environment variables
+ * (except release and environment, where the deploy's variable wins), then defaults and
+ * detection fill the rest. Throws one `ConfigError` listing every problem. No side effects
+ * beyond reading its sources, so it is testable without Sentry.
+ */
+export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSources = {}): ResolvedConfig {
+  const env = sources.env ?? process.env;
+  const readFile = sources.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const app = 'app' in sources ? sources.app : detectApp();
+  const problems: ConfigProblem[] = [];
+
+  // An empty variable counts as unset: manifests often declare a variable with no value.
+  const fromEnv = (name: string) => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+
+  /** Validates an option if given, else its variable; returns the fallback when neither is set. */
+  function pick<T>(
+    option: { name: string; value: unknown } | undefined,
+    variable: string | undefined,
+    parse: (raw: unknown) => Parsed<T>,
+    fallback: T,
+  ): T {
+    if (option && option.value !== undefined) {
+      const parsed = parse(option.value);
+      if (parsed.ok) return parsed.value;
+      problems.push({
+        source: `options.${option.name}`,
+        value: show(option.value),
+        expected: parsed.expected,
+      });
+      return fallback;
+    }
+    const raw = variable ? fromEnv(variable) : undefined;
+    if (raw !== undefined && variable) {
+      const parsed = parse(raw);
+      if (parsed.ok) return parsed.value;
+      problems.push({ source: variable, value: show(raw), expected: parsed.expected });
+    }
+    return fallback;
+  }
+
+  const { dsn, dsnSource } = resolveDsn(options, fromEnv, readFile, problems);
+
+  const service = pick(
+    { name: 'service', value: options.service },
+    'FAULTLINE_SERVICE',
+    (v) => parseName(String(v), 200, true, 'a service name'),
+    app?.name ?? UNKNOWN_SERVICE,
+  );
+
+  // Release and environment: the deploy's variable first (see FaultlineOptions.release).
+  const releaseVariable = fromEnv('SENTRY_RELEASE') !== undefined;
+  const release = pick(
+    releaseVariable ? undefined : { name: 'release', value: options.release },
+    'SENTRY_RELEASE',
+    (v) => parseName(String(v), 200, false, 'a release'),
+    defaultRelease(app, detectCommit(env)),
+  );
+  const environmentVariable = fromEnv('SENTRY_ENVIRONMENT') !== undefined;
+  const environment = pick(
+    environmentVariable ? undefined : { name: 'environment', value: options.environment },
+    'SENTRY_ENVIRONMENT',
+    (v) => parseName(String(v), 64, false, 'an environment'),
+    defaultEnvironment(fromEnv('NODE_ENV')),
+  );
+
+  const kafkaBrokers = pick<string[]>(
+    { name: 'kafkaBrokers', value: options.kafkaBrokers },
+    'FAULTLINE_KAFKA_BROKERS',
+    (v) => (Array.isArray(v) || typeof v === 'string' ? parseBrokers(v) : parseBrokers('')),
+    [],
+  );
+  const transport = pick<TransportKind>(
+    { name: 'transport', value: options.transport },
+    'FAULTLINE_TRANSPORT',
+    parseTransport,
+    kafkaBrokers.length > 0 ? 'kafka' : 'http',
+  );
+  if (transport === 'kafka' && kafkaBrokers.length === 0) {
+    problems.push({
+      source: options.transport !== undefined ? 'options.transport' : 'FAULTLINE_TRANSPORT',
+      value: 'kafka',
+      expected: 'brokers for the kafka transport: set FAULTLINE_KAFKA_BROKERS or options.kafkaBrokers',
+    });
+  }
+
+  const tracesSampleRate = pick<number | undefined>(
+    { name: 'tracesSampleRate', value: options.tracesSampleRate },
+    'SENTRY_TRACES_SAMPLE_RATE',
+    (v) => (typeof v === 'number' || typeof v === 'string' ? parseRate(v) : parseRate(Number.NaN)),
+    undefined,
+  );
+  const debug = pick(
+    { name: 'debug', value: options.debug },
+    'SENTRY_DEBUG',
+    (v) => (typeof v === 'boolean' ? { ok: true, value: v } : parseBoolean(String(v))),
+    false,
+  );
+  const shutdownTimeoutMs = pick(
+    { name: 'shutdownTimeoutMs', value: options.shutdownTimeoutMs },
+    'FAULTLINE_SHUTDOWN_TIMEOUT_MS',
+    (v) => parseMillis(typeof v === 'number' ? v : String(v), 0, 60_000),
+    DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  );
+  const handleSignals = pick(
+    { name: 'handleSignals', value: options.handleSignals },
+    undefined,
+    (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, expected: 'true or false' }),
+    true,
+  );
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    enabled: dsn !== undefined,
+    dsn,
+    dsnSource,
+    service,
+    release,
+    environment,
+    transport,
+    kafkaBrokers,
+    tracesSampleRate,
+    debug,
+    shutdownTimeoutMs,
+    handleSignals,
+    runtime: collectRuntimeContext(env, sources.hostname ?? hostname(), readFile),
+  };
+}
+
+function resolveDsn(
+  options: FaultlineOptions,
+  fromEnv: (name: string) => string | undefined,
+  readFile: (path: string) => string,
+  problems: ConfigProblem[],
+): Pick<ResolvedConfig, 'dsn' | 'dsnSource'> {
+  const expected = 'a DSN like https://<public key>@<host>/<project id>';
+  const check = (dsn: string, source: NonNullable<ResolvedConfig['dsnSource']>) => {
+    if (parseDsn(dsn)) return { dsn, dsnSource: source };
+    problems.push({ source, value: redactDsn(dsn), expected });
+    return { dsn: undefined, dsnSource: undefined };
+  };
+
+  if (options.dsn !== undefined && options.dsn !== '') {
+    if (typeof options.dsn !== 'string') {
+      problems.push({ source: 'options.dsn', value: `<a ${typeof options.dsn}>`, expected });
+      return { dsn: undefined, dsnSource: undefined };
+    }
+    return check(options.dsn.trim(), 'options.dsn');
+  }
+  const fromVariable = fromEnv('SENTRY_DSN');
+  const file = fromEnv('SENTRY_DSN_FILE');
+  if (fromVariable !== undefined && file !== undefined) {
+    problems.push({
+      source: 'SENTRY_DSN_FILE',
+      value: JSON.stringify(file),
+      expected: 'only one of SENTRY_DSN and SENTRY_DSN_FILE to be set',
+    });
+    return { dsn: undefined, dsnSource: undefined };
+  }
+  if (fromVariable !== undefined) return check(fromVariable.trim(), 'SENTRY_DSN');
+  if (file !== undefined) {
+    let content: string;
+    try {
+      content = readFile(file).trim();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      problems.push({
+        source: 'SENTRY_DSN_FILE',
+        value: `${JSON.stringify(file)} (${code})`,
+        expected: 'the path of a readable file holding the DSN',
+      });
+      return { dsn: undefined, dsnSource: undefined };
+    }
+    return check(content, 'SENTRY_DSN_FILE');
+  }
+  return { dsn: undefined, dsnSource: undefined };
+}
+
+/**
+ * `<name>@<version>[+<commit>]`. Sentry forbids slashes in releases, so a scoped name
+ * `@acme/orders` becomes `acme-orders`.
+ */
+export function defaultRelease(app: AppInfo | undefined, commit: string | undefined): string | undefined {
+  if (!app?.name || !app.version) return undefined;
+  const name = app.name.replace(/^@/, '').replace(/\//g, '-');
+  return commit ? `${name}@${app.version}+${commit}` : `${name}@${app.version}`;
+}
+
+function defaultEnvironment(nodeEnv: string | undefined): string {
+  const parsed = nodeEnv ? parseName(nodeEnv, 64, false, '') : undefined;
+  return parsed?.ok ? parsed.value : 'production';
+}
+
+function parseTransport(value: unknown): Parsed<TransportKind> {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'http' || text === 'kafka') return { ok: true, value: text };
+  return { ok: false, expected: 'http or kafka' };
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return String(value);
+}

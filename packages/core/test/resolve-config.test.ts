@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigSources, type FaultlineOptions, resolveConfig } from '../src/index.js';
+
+const DSN = 'https://abc123def456@o1.ingest.sentry.io/42';
+const FILES: Record<string, string> = { '/run/secrets/dsn': `${DSN}\n` };
+const APP = { name: '@acme/checkout', version: '1.4.2', path: '/app/package.json' };
+
+function resolve(env: Record<string, string>, options: FaultlineOptions = {}, sources: ConfigSources = {}) {
+  return resolveConfig(options, {
+    env,
+    app: APP,
+    hostname: 'host-1',
+    readFile: (path) => {
+      const content = FILES[path];
+      if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      return content;
+    },
+    ...sources,
+  });
+}
+
+function problemsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveConfig: DSN', () => {
+  it('is off without a DSN, and an empty SENTRY_DSN counts as unset', () => {
+    expect(resolve({}).enabled).toBe(false);
+    expect(resolve({ SENTRY_DSN: '  ' }).enabled).toBe(false);
+  });
+
+  it('reads SENTRY_DSN, SENTRY_DSN_FILE and options.dsn, the option winning', () => {
+    expect(resolve({ SENTRY_DSN: DSN })).toMatchObject({ enabled: true, dsn: DSN, dsnSource: 'SENTRY_DSN' });
+    expect(resolve({ SENTRY_DSN_FILE: '/run/secrets/dsn' })).toMatchObject({
+      dsn: DSN,
+      dsnSource: 'SENTRY_DSN_FILE',
+    });
+    const other = 'https://k@sentry.example.com/7';
+    expect(resolve({ SENTRY_DSN: DSN }, { dsn: other })).toMatchObject({
+      dsn: other,
+      dsnSource: 'options.dsn',
+    });
+  });
+
+  it('rejects SENTRY_DSN and SENTRY_DSN_FILE together', () => {
+    const problems = problemsOf(() => resolve({ SENTRY_DSN: DSN, SENTRY_DSN_FILE: '/run/secrets/dsn' }));
+    expect(problems).toEqual([
+      expect.objectContaining({ source: 'SENTRY_DSN_FILE', expected: expect.stringContaining('only one') }),
+    ]);
+  });
+
+  it('names an unreadable DSN file and the reason', () => {
+    const [problem] = problemsOf(() => resolve({ SENTRY_DSN_FILE: '/nope' }));
+    expect(problem).toEqual({
+      source: 'SENTRY_DSN_FILE',
+      value: '"/nope" (ENOENT)',
+      expected: 'the path of a readable file holding the DSN',
+    });
+  });
+
+  it.each([
+    ['no key', 'https://o1.ingest.sentry.io/42', '<a URL for host o1.ingest.sentry.io, not a DSN>'],
+    [
+      'no project',
+      'https://secretkey@o1.ingest.sentry.io/',
+      '<a URL for host o1.ingest.sentry.io, not a DSN>',
+    ],
+    [
+      'non-numeric project',
+      'https://secretkey@o1.ingest.sentry.io/abc',
+      '<a URL for host o1.ingest.sentry.io, not a DSN>',
+    ],
+    [
+      'wrong scheme',
+      'ftp://secretkey@o1.ingest.sentry.io/42',
+      '<a URL for host o1.ingest.sentry.io, not a DSN>',
+    ],
+    ['not a URL', 'secretkey', '<9 characters, not a URL>'],
+  ])('rejects a DSN with %s and never shows its key', (_, dsn, shown) => {
+    const [problem] = problemsOf(() => resolve({ SENTRY_DSN: dsn }));
+    expect(problem?.source).toBe('SENTRY_DSN');
+    expect(problem?.value).toBe(shown);
+    expect(problem?.expected).toContain('https://<public key>@<host>/<project id>');
+    expect(JSON.stringify(problem)).not.toContain('secretkey');
+  });
+
+  it('keeps the key of a DSN that is valid but has other problems around it out of the error', () => {
+    const error = (() => {
+      try {
+        resolve({ SENTRY_DSN: DSN, SENTRY_TRACES_SAMPLE_RATE: 'lots' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toContain('SENTRY_TRACES_SAMPLE_RATE');
+    expect(error?.message).not.toContain('abc123def456');
+  });
+});
+
+describe('resolveConfig: service, release, environment', () => {
+  it('defaults the service to the package name and the release to name@version', () => {
+    const config = resolve({});
+    expect(config.service).toBe('@acme/checkout');
+    // Sentry forbids slashes in releases.
+    expect(config.release).toBe('acme-checkout@1.4.2');
+  });
+
+  it('adds the commit from a CI variable to the default release', () => {
+    expect(resolve({ GITHUB_SHA: 'ABCDEF0123456789abcdef0123456789abcdef01' }).release).toBe(
+      'acme-checkout@1.4.2+abcdef012345',
+    );
+    expect(resolve({ CI_COMMIT_SHA: '0123456789abcdef' }).release).toBe('acme-checkout@1.4.2+0123456789ab');
+    // Not a hash: ignored rather than put into the release.
+    expect(resolve({ GIT_COMMIT: 'main' }).release).toBe('acme-checkout@1.4.2');
+  });
+
+  it('has no default release without a package version, and a fallback service without a package', () => {
+    expect(resolve({}, {}, { app: { name: 'x', version: undefined, path: '/p' } }).release).toBeUndefined();
+    const bare = resolve({}, {}, { app: undefined });
+    expect(bare.service).toBe('unknown_service:node');
+    expect(bare.release).toBeUndefined();
+  });
+
+  it('lets the option win for the service, and FAULTLINE_SERVICE over the package name', () => {
+    expect(resolve({ FAULTLINE_SERVICE: 'from-env' }).service).toBe('from-env');
+    expect(resolve({ FAULTLINE_SERVICE: 'from-env' }, { service: 'from-option' }).service).toBe(
+      'from-option',
+    );
+  });
+
+  it('lets SENTRY_RELEASE and SENTRY_ENVIRONMENT win over the options (the deploy knows best)', () => {
+    const env = { SENTRY_RELEASE: 'checkout@2.0.0', SENTRY_ENVIRONMENT: 'staging' };
+    const config = resolve(env, { release: 'checkout@1.0.0', environment: 'dev' });
+    expect(config.release).toBe('checkout@2.0.0');
+    expect(config.environment).toBe('staging');
+    expect(resolve({}, { release: 'checkout@1.0.0', environment: 'dev' })).toMatchObject({
+      release: 'checkout@1.0.0',
+      environment: 'dev',
+    });
+  });
+
+  it('defaults the environment to NODE_ENV, else production', () => {
+    expect(resolve({ NODE_ENV: 'development' }).environment).toBe('development');
+    expect(resolve({}).environment).toBe('production');
+  });
+
+  it.each([
+    ['SENTRY_RELEASE', 'a/b'],
+    ['SENTRY_RELEASE', 'x'.repeat(201)],
+    ['SENTRY_RELEASE', '..'],
+    ['SENTRY_ENVIRONMENT', 'prod eu'],
+    ['SENTRY_ENVIRONMENT', 'e'.repeat(65)],
+    ['FAULTLINE_SERVICE', 'my service'],
+  ])('rejects %s=%j', (variable, value) => {
+    const [problem] = problemsOf(() => resolve({ [variable]: value }));
+    expect(problem).toMatchObject({ source: variable, value: JSON.stringify(value) });
+    expect(problem?.expected).toMatch(/characters without whitespace/);
+  });
+});
+
+describe('resolveConfig: transport, sampling, debug, shutdown', () => {
+  it('picks kafka when brokers are set, http otherwise', () => {
+    expect(resolve({}).transport).toBe('http');
+    const kafka = resolve({ FAULTLINE_KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093' });
+    expect(kafka.transport).toBe('kafka');
+    expect(kafka.kafkaBrokers).toEqual(['kafka-1:9092', 'kafka-2:9093']);
+    expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:9092', FAULTLINE_TRANSPORT: 'HTTP' }).transport).toBe(
+      'http',
+    );
+    expect(
+      resolve({ FAULTLINE_TRANSPORT: 'http' }, { kafkaBrokers: ['k:1'], transport: 'kafka' }).transport,
+    ).toBe('kafka');
+  });
+
+  it('rejects an unknown transport, bad brokers, and kafka without brokers', () => {
+    expect(problemsOf(() => resolve({ FAULTLINE_TRANSPORT: 'carrier-pigeon' }))).toEqual([
+      { source: 'FAULTLINE_TRANSPORT', value: '"carrier-pigeon"', expected: 'http or kafka' },
+    ]);
+    expect(problemsOf(() => resolve({ FAULTLINE_KAFKA_BROKERS: 'kafka-1' }))[0]).toMatchObject({
+      source: 'FAULTLINE_KAFKA_BROKERS',
+      expected: expect.stringContaining('host:port'),
+    });
+    expect(problemsOf(() => resolve({ FAULTLINE_KAFKA_BROKERS: 'kafka-1:70000' }))[0]?.source).toBe(
+      'FAULTLINE_KAFKA_BROKERS',
+    );
+    expect(problemsOf(() => resolve({ FAULTLINE_TRANSPORT: 'kafka' }))[0]).toMatchObject({
+      source: 'FAULTLINE_TRANSPORT',
+      expected: expect.stringContaining('FAULTLINE_KAFKA_BROKERS'),
+    });
+  });
+
+  it('reads the traces sample rate and rejects values outside 0..1', () => {
+    expect(resolve({}).tracesSampleRate).toBeUndefined();
+    expect(resolve({ SENTRY_TRACES_SAMPLE_RATE: '0.25' }).tracesSampleRate).toBe(0.25);
+    expect(resolve({ SENTRY_TRACES_SAMPLE_RATE: '0.25' }, { tracesSampleRate: 1 }).tracesSampleRate).toBe(1);
+    for (const bad of ['1.5', '-0.1', 'half', 'NaN', 'Infinity']) {
+      expect(problemsOf(() => resolve({ SENTRY_TRACES_SAMPLE_RATE: bad }))).toEqual([
+        { source: 'SENTRY_TRACES_SAMPLE_RATE', value: JSON.stringify(bad), expected: 'a number from 0 to 1' },
+      ]);
+    }
+    expect(problemsOf(() => resolve({}, { tracesSampleRate: 2 }))).toEqual([
+      { source: 'options.tracesSampleRate', value: '2', expected: 'a number from 0 to 1' },
+    ]);
+  });
+
+  it('reads SENTRY_DEBUG in its usual spellings', () => {
+    for (const yes of ['1', 'true', 'TRUE', 'yes', 'on'])
+      expect(resolve({ SENTRY_DEBUG: yes }).debug).toBe(true);
+    for (const no of ['0', 'false', 'no', 'off']) expect(resolve({ SENTRY_DEBUG: no }).debug).toBe(false);
+    expect(problemsOf(() => resolve({ SENTRY_DEBUG: 'maybe' }))[0]).toMatchObject({
+      source: 'SENTRY_DEBUG',
+      value: '"maybe"',
+    });
+    expect(resolve({ SENTRY_DEBUG: '1' }, { debug: false }).debug).toBe(false);
+  });
+
+  it('bounds the shutdown timeout', () => {
+    expect(resolve({}).shutdownTimeoutMs).toBe(2000);
+    expect(resolve({ FAULTLINE_SHUTDOWN_TIMEOUT_MS: '500' }).shutdownTimeoutMs).toBe(500);
+    for (const bad of ['-1', '1.5', '60001', 'soon']) {
+      expect(problemsOf(() => resolve({ FAULTLINE_SHUTDOWN_TIMEOUT_MS: bad }))[0]?.source).toBe(
+        'FAULTLINE_SHUTDOWN_TIMEOUT_MS',
+      );
+    }
+  });
+
+  it('lists every problem at once, each with variable, value and expected form', () => {
+    const env = {
+      SENTRY_DSN: 'nonsense',
+      SENTRY_TRACES_SAMPLE_RATE: '2',
+      SENTRY_DEBUG: 'perhaps',
+      FAULTLINE_TRANSPORT: 'smoke',
+    };
+    try {
+      resolve(env);
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/^Faultline configuration is invalid \(4 problems\):/);
+      expect(message).toContain('SENTRY_DSN=<8 characters, not a URL>: expected a DSN like');
+      expect(message).toContain('SENTRY_TRACES_SAMPLE_RATE="2": expected a number from 0 to 1');
+      expect(message).toContain('SENTRY_DEBUG="perhaps": expected true or false');
+      expect(message).toContain('FAULTLINE_TRANSPORT="smoke": expected http or kafka');
+    }
+  });
+});
+
+describe('resolveConfig: runtime context', () => {
+  it('collects hostname, container id and Kubernetes facts', () => {
+    const id = 'a'.repeat(64);
+    const config = resolve(
+      {
+        KUBERNETES_SERVICE_HOST: '10.0.0.1',
+        HOSTNAME: 'checkout-7d9f-abcde',
+        POD_NAMESPACE: 'shop',
+        NODE_NAME: 'n1',
+      },
+      {},
+      {
+        readFile: (path) => {
+          if (path === '/proc/self/cgroup') return `0::/kubepods/burstable/pod123/${id}\n`;
+          throw new Error('ENOENT');
+        },
+      },
+    );
+    expect(config.runtime).toEqual({
+      hostname: 'host-1',
+      containerId: id,
+      k8s: { pod: 'checkout-7d9f-abcde', namespace: 'shop', node: 'n1' },
+    });
+  });
+
+  it('leaves out what is not there', () => {
+    expect(resolve({ HOSTNAME: 'laptop' }).runtime).toEqual({ hostname: 'host-1' });
+  });
+});

@@ -1,0 +1,13 @@
+export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from './bugsink-client.js';
+export { connectBugsink } from './bugsink-client.js';
+export { freePort } from './free-port.js';
+export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
+export { createIngestDouble } from './ingest-double.js';
+export type { NodeScriptResult } from './run-node-script.js';
+export { runNodeScript } from './run-node-script.js';
+export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';
+export { startBugsink } from './start-bugsink.js';
+export type { KafkaBroker, StartKafkaOptions } from './start-kafka.js';
+export { startKafka } from './start-kafka.js';
+export { uniqueName } from './unique-name.js';
+export { waitUntil } from './wait-until.js';

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+
+export interface NodeScriptResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a Node.js script in a child process, as a user's service would run, and resolves with
+ * its exit and output. `onSpawn` gets the child, for tests that send it signals.
+ * Killed after `timeoutMs` (default 30 000 ms) so a hung child cannot hang the suite.
+ */
+export function runNodeScript(
+  script: string,
+  options: {
+    args?: string[];
+    nodeArgs?: string[];
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
+  } = {},
+): Promise<NodeScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      options.onStdout?.(text, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      // 'exit' can come before the pipes are drained; 'close' is after.
+      child.once('close', () => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+}
