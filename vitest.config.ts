@@ -37,8 +37,5 @@ export default defineConfig({
         },
       },
     ],
-    benchmark: {
-      include: ['packages/*/bench/**/*.bench.ts'],
-    },
   },
 });

@@ -25,7 +25,7 @@ export interface FaultlineOptions {
 
   /**
    * Release. `SENTRY_RELEASE` wins over this option, because the deploy knows which build runs.
-   * @default `<service>@<version>` from the app's package.json, plus `+<commit>` when a CI
+   * @default `<service>@<version>`, the version from the app's package.json, plus `+<commit>` when a CI
    * variable (GITHUB_SHA, CI_COMMIT_SHA, ...) names one
    */
   release?: string;

@@ -108,7 +108,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     releaseVariable ? undefined : { name: 'release', value: options.release },
     'SENTRY_RELEASE',
     (v) => parseName(String(v), 200, false, 'a release'),
-    defaultRelease(app, detectCommit(env)),
+    service === UNKNOWN_SERVICE ? undefined : defaultRelease(service, app?.version, detectCommit(env)),
   );
   const environmentVariable = fromEnv('SENTRY_ENVIRONMENT') !== undefined;
   const environment = pick(
@@ -232,13 +232,17 @@ function resolveDsn(
 }
 
 /**
- * `<name>@<version>[+<commit>]`. Sentry forbids slashes in releases, so a scoped name
- * `@acme/orders` becomes `acme-orders`.
+ * `<service>@<version>[+<commit>]`, or undefined without a version. Sentry forbids slashes in
+ * releases, so a scoped name `@acme/orders` becomes `acme-orders`.
  */
-export function defaultRelease(app: AppInfo | undefined, commit: string | undefined): string | undefined {
-  if (!app?.name || !app.version) return undefined;
-  const name = app.name.replace(/^@/, '').replace(/\//g, '-');
-  return commit ? `${name}@${app.version}+${commit}` : `${name}@${app.version}`;
+export function defaultRelease(
+  service: string,
+  version: string | undefined,
+  commit: string | undefined,
+): string | undefined {
+  if (!version) return undefined;
+  const name = service.replace(/^@/, '').replace(/\//g, '-');
+  return commit ? `${name}@${version}+${commit}` : `${name}@${version}`;
 }
 
 function defaultEnvironment(nodeEnv: string | undefined): string {

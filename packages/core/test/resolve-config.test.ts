@@ -129,6 +129,8 @@ describe('resolveConfig: service, release, environment', () => {
 
   it('lets the option win for the service, and FAULTLINE_SERVICE over the package name', () => {
     expect(resolve({ FAULTLINE_SERVICE: 'from-env' }).service).toBe('from-env');
+    // The default release follows the service name.
+    expect(resolve({ FAULTLINE_SERVICE: 'from-env' }).release).toBe('from-env@1.4.2');
     expect(resolve({ FAULTLINE_SERVICE: 'from-env' }, { service: 'from-option' }).service).toBe(
       'from-option',
     );

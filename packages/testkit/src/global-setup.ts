@@ -1,16 +1,7 @@
 import type { TestProject } from 'vitest/node';
-import type { BugsinkState } from './bugsink-client.js';
+import './provided-context.js';
 import { startBugsink } from './start-bugsink.js';
 import { startKafka } from './start-kafka.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Bootstrap addresses of the run's one Kafka broker. */
-    kafkaBrokers: string[];
-    /** How to reach the run's Bugsink server (`connectBugsink(inject('bugsink'))`). */
-    bugsink: BugsinkState;
-  }
-}
 
 /**
  * Vitest global setup for the integration project: one Kafka broker and one Bugsink server per

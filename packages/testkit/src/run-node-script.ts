@@ -40,10 +40,10 @@ export function runNodeScript(
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the output pipes are drained.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      // 'exit' can come before the pipes are drained; 'close' is after.
-      child.once('close', () => resolve({ code, signal, stdout, stderr }));
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
