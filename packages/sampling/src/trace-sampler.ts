@@ -1,0 +1,123 @@
+import type { TracesSamplerSamplingContext } from '@sentry/core';
+import type { Backpressure } from './backpressure.js';
+import { type Clock, systemClock } from './clock.js';
+import { compileHealthChecks, DEFAULT_HEALTH_CHECK_GLOBS, HEALTH_CHECK_FACTOR } from './health-checks.js';
+import { createTargetController, type TargetOptions } from './target-controller.js';
+import { compileRule, parseTraceRules, type SpanFacts, type TraceRule } from './trace-rules.js';
+
+export interface TraceSamplerOptions {
+  /** Rate for new traces no rule matches. Env: `SENTRY_TRACES_SAMPLE_RATE`. @default 1 */
+  rate?: number;
+  /** Rules, as `FAULTLINE_TRACES_RULES` text or parsed; first match wins. @default none */
+  rules?: string | TraceRule[];
+  /**
+   * Health checks (matched on route or name): their rate is `rate` if given (0 allowed), else
+   * the rate they would have had divided by 3, as Sentry does; `false` treats them like any
+   * other trace. A rule that names them explicitly wins. Env: `FAULTLINE_TRACES_HEALTH_CHECK_RATE`.
+   * @default { globs: DEFAULT_HEALTH_CHECK_GLOBS }
+   */
+  healthChecks?: { globs?: readonly string[]; rate?: number } | false;
+  /** Target throughput: per-class rates rebalanced to reach this many root spans per minute. @default off */
+  target?: TargetOptions;
+  /** Backpressure to apply to new traces' rates, from `createBackpressure()`. @default none */
+  backpressure?: Backpressure;
+  /** @default Date.now */
+  clock?: Clock;
+}
+
+export interface TraceSamplerStats {
+  decisions: number;
+  inherited: number;
+  /** Decisions where the sampler failed and fell back to the parent or the default rate. */
+  errors: number;
+  backpressureFactor: number;
+  classRates: Map<string, number>;
+}
+
+export type TraceSampler = ((context: TracesSamplerSamplingContext) => number) & {
+  stats(): TraceSamplerStats;
+};
+
+/**
+ * A `tracesSampler` for `Sentry.init`. At the head of a trace it picks a rate from the first
+ * matching rule (or the default), deprioritizes health checks, rebalances through the target
+ * controller when one is set, and applies backpressure. A continued trace keeps its parent's
+ * decision (`inheritOrSampleWith`), so traces stay complete across services, unless a rule
+ * marked `!` forces its own rate; the shared `sample_rand` then keeps the downstream sample a
+ * subset of the upstream one. Rules match attributes known at span start, not the final name.
+ * Never throws; allocates nothing per decision on the rule path.
+ */
+export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSampler {
+  const clock = options.clock ?? systemClock;
+  const defaultRate = options.rate ?? 1;
+  const rules = typeof options.rules === 'string' ? parseTraceRules(options.rules) : (options.rules ?? []);
+  const matchers = rules.map(compileRule);
+  const ruleKeys = rules.map((rule, i) => `rule:${i}:${rule.text}`);
+  const health = options.healthChecks === false ? undefined : options.healthChecks;
+  const isHealthCheck =
+    options.healthChecks === false
+      ? undefined
+      : compileHealthChecks(health?.globs ?? DEFAULT_HEALTH_CHECK_GLOBS);
+  const target = options.target ? createTargetController(options.target, clock) : undefined;
+  const backpressure = options.backpressure;
+  const facts: SpanFacts = { route: undefined, op: undefined, topic: undefined, method: undefined, name: '' };
+  const stats = { decisions: 0, inherited: 0, errors: 0 };
+
+  function headRate(
+    context: TracesSamplerSamplingContext,
+    isHead: boolean,
+  ): { rate: number; force: boolean } {
+    const attributes = context.attributes ?? {};
+    facts.route = text(attributes['http.route']) ?? text(attributes['url.path']);
+    facts.op = text(attributes['sentry.op']);
+    facts.topic = text(attributes['messaging.destination.name']);
+    facts.method = text(attributes['http.request.method']);
+    facts.name = context.name ?? '';
+
+    let index = -1;
+    for (let i = 0; i < matchers.length; i++) {
+      if (matchers[i]?.(facts)) {
+        index = i;
+        break;
+      }
+    }
+    const rule = index >= 0 ? rules[index] : undefined;
+    let rate = rule ? rule.rate : defaultRate;
+    // A rule written for the health check itself (route:/healthz=...) is the user's word on it.
+    const explicit = rule !== undefined && rule.kind !== 'any';
+    if (!explicit && isHealthCheck?.(facts.route ?? facts.name)) {
+      rate = health?.rate ?? rate / HEALTH_CHECK_FACTOR;
+    } else if (target && isHead && rate > 0) {
+      const key = index >= 0 ? (ruleKeys[index] ?? '') : (facts.route ?? facts.name);
+      rate = target.observe(key) ?? rate;
+    }
+    if (backpressure) rate *= backpressure.factor();
+    return { rate, force: rule?.force ?? false };
+  }
+
+  const sampler = ((context: TracesSamplerSamplingContext) => {
+    stats.decisions++;
+    const isHead = context.parentSampled === undefined && context.parentSampleRate === undefined;
+    try {
+      const { rate, force } = headRate(context, isHead);
+      if (force || isHead) return rate;
+      stats.inherited++;
+      return context.inheritOrSampleWith(rate);
+    } catch {
+      stats.errors++;
+      return typeof context?.inheritOrSampleWith === 'function'
+        ? context.inheritOrSampleWith(defaultRate)
+        : defaultRate;
+    }
+  }) as TraceSampler;
+  sampler.stats = () => ({
+    ...stats,
+    backpressureFactor: backpressure?.factor() ?? 1,
+    classRates: target?.rates() ?? new Map(),
+  });
+  return sampler;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
