@@ -16,5 +16,7 @@ export default defineConfig({
     benchmark: { include: ['packages/*/bench/**/*.bench.ts'] },
     // Shared 2-core machine: one benchmark file at a time.
     fileParallelism: false,
+    // Lets benchmarks collect garbage before reading the heap.
+    execArgv: ['--expose-gc'],
   },
 });

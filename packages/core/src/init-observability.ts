@@ -1,9 +1,10 @@
 import * as Sentry from '@sentry/node';
 import { applyRuntimeContext } from './apply-runtime-context.js';
+import { buildSampling } from './build-sampling.js';
 import { ConfigError } from './config-error.js';
 import { redactDsn } from './dsn.js';
 import { flushWithin } from './flush-within.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
@@ -56,7 +57,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     ]);
   }
 
-  const client = Sentry.init(sentryOptions(options, config));
+  const client = Sentry.init(sentryOptions(options, config, logger));
   applyRuntimeContext(Sentry.getGlobalScope(), config);
   logger.debug(
     `on: ${redactDsn(config.dsn ?? '')} (from ${config.dsnSource}), service ${config.service}, ` +
@@ -86,9 +87,15 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   return handle;
 }
 
-function sentryOptions(options: FaultlineOptions, config: ResolvedConfig): Sentry.NodeOptions {
+function sentryOptions(
+  options: FaultlineOptions,
+  config: ResolvedConfig,
+  logger: Logger,
+): Sentry.NodeOptions {
+  const user = options.sentry ?? {};
   const sentry: Sentry.NodeOptions = {
-    ...options.sentry,
+    ...user,
+    ...buildSampling(config, user, logger),
     dsn: config.dsn,
     release: config.release,
     environment: config.environment,
@@ -96,6 +103,8 @@ function sentryOptions(options: FaultlineOptions, config: ResolvedConfig): Sentr
     // Faultline flushes at shutdown itself, within its own bound.
     shutdownTimeout: config.shutdownTimeoutMs,
   };
+  // The trace sampler carries the rate; tracesSampleRate stays as a fallback when a user's
+  // own tracesSampler is in place.
   if (config.tracesSampleRate !== undefined) sentry.tracesSampleRate = config.tracesSampleRate;
   return sentry;
 }

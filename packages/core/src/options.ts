@@ -1,3 +1,4 @@
+import type { ErrorPolicyOptions, TraceRule } from '@faultline/sampling';
 import type { NodeOptions } from '@sentry/node';
 
 /** Where envelopes go: straight to Sentry over HTTP, or through a Kafka topic. */
@@ -49,8 +50,9 @@ export interface FaultlineOptions {
   kafkaBrokers?: string[];
 
   /**
-   * Share of traces to sample, 0 to 1. Env: `SENTRY_TRACES_SAMPLE_RATE`.
-   * @default undefined (tracing off unless `sentry.tracesSampler` is given)
+   * Share of new traces to sample where no trace rule matches, 0 to 1. Env: `SENTRY_TRACES_SAMPLE_RATE`.
+   * @default undefined: tracing is off unless trace rules or a target are set (then traces no
+   * rule matches get 0, or 1 in target mode, where the controller sets the rates)
    */
   tracesSampleRate?: number;
 
@@ -73,10 +75,34 @@ export interface FaultlineOptions {
    */
   handleSignals?: boolean;
 
+  /** Adaptive error and trace sampling; see `SamplingOptions`. @default on, with the defaults there */
+  sampling?: SamplingOptions;
+
   /**
    * Further `Sentry.init` options (integrations, beforeSend, tracesSampler...). Faultline's own
-   * settings above take precedence over the same keys here.
+   * settings above take precedence over the same keys here. A `beforeSend` here runs after the
+   * error policy; a `tracesSampler` here replaces Faultline's trace sampler.
    * @default {}
    */
   sentry?: Omit<NodeOptions, 'dsn' | 'release' | 'environment' | 'debug' | 'tracesSampleRate'>;
+}
+
+/** Sampling settings; each has a `FAULTLINE_*` variable, and an option here wins over it. */
+export interface SamplingOptions {
+  /**
+   * The error policy (a `beforeSend`), or `false` to send every error.
+   * @default on: first 10 of each fingerprint per minute kept, then 10%, spike protection on
+   */
+  errors?: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'log' | 'addBreadcrumb'>;
+  /**
+   * Trace rules (`FAULTLINE_TRACES_RULES` grammar, or parsed).
+   * @default none
+   */
+  traceRules?: string | TraceRule[];
+  /** Root spans per minute to converge to. Env: `FAULTLINE_TRACES_TARGET_PER_MINUTE`. @default off */
+  tracesTargetPerMinute?: number;
+  /** Rate for health-check traces (0 allowed). Env: `FAULTLINE_TRACES_HEALTH_CHECK_RATE`. @default a third of their rate */
+  healthCheckRate?: number;
+  /** Halve trace rates while the transport is unhealthy. Env: `FAULTLINE_BACKPRESSURE`. @default true */
+  backpressure?: boolean;
 }

@@ -13,6 +13,7 @@ import {
   parseName,
   parseRate,
 } from './parse-env-value.js';
+import { type ResolvedSampling, resolveSampling } from './resolve-sampling.js';
 import { collectRuntimeContext, type RuntimeContext } from './runtime-context.js';
 
 /** The configuration Faultline runs with, after options, environment and detection. */
@@ -31,6 +32,7 @@ export interface ResolvedConfig {
   debug: boolean;
   shutdownTimeoutMs: number;
   handleSignals: boolean;
+  sampling: ResolvedSampling;
   runtime: RuntimeContext;
 }
 
@@ -163,6 +165,8 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     true,
   );
 
+  const sampling = resolveSampling(options.sampling, env, tracesSampleRate, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -178,6 +182,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     debug,
     shutdownTimeoutMs,
     handleSignals,
+    sampling,
     runtime: collectRuntimeContext(env, sources.hostname ?? hostname(), readFile),
   };
 }

@@ -282,3 +282,47 @@ describe('resolveConfig: runtime context', () => {
     expect(resolve({ HOSTNAME: 'laptop' }).runtime).toEqual({ hostname: 'host-1' });
   });
 });
+
+describe('resolveConfig: sampling', () => {
+  it('turns tracing on for rules or a target, and lets options win over variables', () => {
+    expect(resolve({}).sampling.traces.enabled).toBe(false);
+    const fromEnv = resolve({
+      FAULTLINE_TRACES_RULES: 'route:/health*=0; *=0.2',
+      FAULTLINE_ERRORS_PER_MINUTE: '60',
+    });
+    expect(fromEnv.sampling.traces).toMatchObject({
+      enabled: true,
+      rate: 0,
+      rules: [{ rate: 0 }, { rate: 0.2 }],
+    });
+    expect(fromEnv.sampling.errors).toMatchObject({ budgetPerMinute: 60 });
+    const target = resolve({ FAULTLINE_TRACES_TARGET_PER_MINUTE: '300' });
+    expect(target.sampling.traces).toMatchObject({ enabled: true, rate: 1, targetPerMinute: 300 });
+    const options = resolve(
+      { FAULTLINE_ERRORS_PER_MINUTE: '60', FAULTLINE_BACKPRESSURE: 'false' },
+      { sampling: { errors: { budgetPerMinute: 10 }, backpressure: true } },
+    );
+    expect(options.sampling.errors).toMatchObject({ budgetPerMinute: 10 });
+    expect(options.sampling.backpressure).toBe(true);
+    expect(resolve({}, { sampling: { errors: false } }).sampling.errors).toBe(false);
+  });
+
+  it('reports bad sampling variables and options with the other problems', () => {
+    const problems = problemsOf(() =>
+      resolve(
+        { SENTRY_DEBUG: 'maybe', FAULTLINE_TRACES_RULES: 'route:/x', FAULTLINE_PEAK_HOURS: 'always' },
+        { sampling: { healthCheckRate: 2, errors: { sampleRate: -1 } } },
+      ),
+    );
+    expect(problems.map((p) => p.source).sort()).toEqual([
+      'FAULTLINE_PEAK_HOURS',
+      'FAULTLINE_TRACES_RULES',
+      'SENTRY_DEBUG',
+      'options.sampling.errors.sampleRate',
+      'options.sampling.healthCheckRate',
+    ]);
+    expect(problems.find((p) => p.source === 'FAULTLINE_TRACES_RULES')?.expected).toContain(
+      'rule "route:/x": expected <kind>:<pattern>=<rate>',
+    );
+  });
+});

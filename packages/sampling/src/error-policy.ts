@@ -1,7 +1,7 @@
 import type { ErrorEvent, EventHint, SeverityLevel } from '@sentry/core';
 import { LRUCache } from 'lru-cache';
 import { type Clock, type Random, systemClock } from './clock.js';
-import { fingerprintOf } from './fingerprint.js';
+import { fingerprintHash } from './fingerprint.js';
 import { createPeakHoursCheck, type PeakHours, parsePeakHours } from './peak-hours.js';
 import { createRateWindow } from './rate-window.js';
 import { createSpikeDetector, type SpikeOptions } from './spike-detector.js';
@@ -100,10 +100,10 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
   const loadPerMinute = options.loadPerMinute ?? 600;
   const rules = options.rules ?? [];
   const log = options.log ?? ((message: string) => console.warn(`[faultline] ${message}`));
-  const table = new LRUCache<string, FingerprintEntry>({ max: options.maxFingerprints ?? 10_000 });
+  const table = new LRUCache<number, FingerprintEntry>({ max: options.maxFingerprints ?? 10_000 });
   const budget =
     options.budgetPerMinute !== undefined ? createTokenBucket(options.budgetPerMinute, clock) : undefined;
-  const load = createRateWindow(60_000, 12, clock);
+  const load = createRateWindow(60_000, 12, clock.now());
   const peak =
     options.peakHours === undefined
       ? undefined
@@ -158,10 +158,10 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
 
   function decide(event: ErrorEvent, hint: EventHint): ErrorEvent | null {
     stats.seen++;
-    load.add();
-    const spiking = spike?.record() ?? false;
-    const key = fingerprintOf(event);
     const now = clock.now();
+    load.add(now);
+    const spiking = spike?.record(now) ?? false;
+    const key = fingerprintHash(event);
     let entry = table.get(key);
     if (!entry) {
       entry = { windowStart: now, count: 0, droppedSinceKept: 0 };
@@ -201,7 +201,7 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
     }
 
     if (dropLevels.size > 0 && event.level && dropLevels.has(event.level)) {
-      const underLoad = spiking || load.perMinute() > loadPerMinute || (peak?.(now) ?? false);
+      const underLoad = spiking || load.perMinute(now) > loadPerMinute || (peak?.(now) ?? false);
       if (underLoad) return drop(entry, 'level');
     }
 

@@ -1,50 +1,198 @@
 import type { Event } from '@sentry/core';
 
-// One pass over the message: UUIDs, hex ids (0x..., or 8+ hex digits with at least one digit),
-// and numbers become placeholders, so "user 4123 not found" and "user 77 not found" group.
-const VOLATILE =
-  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b|\d+(?:\.\d+)?/gi;
 const MAX_MESSAGE = 200;
 
-/** A message with its volatile parts (numbers, ids, hex) replaced, and cut to 200 characters. */
+/**
+ * Visits a message as Faultline normalizes it: words (runs of letters, digits and `_`) that
+ * contain a digit, or are 8+ hex characters, stand for `#`, so "user 4123 not found in shard
+ * 0x1f" and "user 77 not found in shard 0xab" read the same. Only the first 200 characters
+ * count. Calls `emit` with char codes; allocates nothing.
+ */
+function visitNormalized(message: string, emit: (code: number) => void): void {
+  const end = Math.min(message.length, MAX_MESSAGE);
+  let i = 0;
+  while (i < end) {
+    const code = message.charCodeAt(i);
+    if (!isWordChar(code)) {
+      emit(code);
+      i++;
+      continue;
+    }
+    let j = wordEnd(message, i, end);
+    if (isVolatile(message, i, j)) {
+      emit(35 /* # */);
+      // Volatile words joined by '-' are one id (a UUID): one '#'.
+      while (j < end - 1 && message.charCodeAt(j) === 45 /* - */) {
+        const next = wordEnd(message, j + 1, end);
+        if (next === j + 1 || !isVolatile(message, j + 1, next)) break;
+        j = next;
+      }
+    } else {
+      for (let k = i; k < j; k++) emit(message.charCodeAt(k));
+    }
+    i = j;
+  }
+}
+
+function wordEnd(message: string, start: number, end: number): number {
+  let j = start;
+  while (j < end && isWordChar(message.charCodeAt(j))) j++;
+  return j;
+}
+
+/** A word with a digit in it, or 8+ hex characters. */
+function isVolatile(message: string, start: number, end: number): boolean {
+  let hexOnly = true;
+  for (let k = start; k < end; k++) {
+    const c = message.charCodeAt(k);
+    if (c >= 48 && c <= 57) return true;
+    if (!((c >= 97 && c <= 102) || (c >= 65 && c <= 70))) hexOnly = false;
+  }
+  return hexOnly && end - start >= 8;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** A message with its volatile words (numbers, ids, hex) replaced by `#`, cut to 200 characters. */
 export function normalizeMessage(message: string): string {
-  const short = message.length > MAX_MESSAGE * 2 ? message.slice(0, MAX_MESSAGE * 2) : message;
-  const normalized = short.replace(VOLATILE, '#');
-  return normalized.length > MAX_MESSAGE ? normalized.slice(0, MAX_MESSAGE) : normalized;
+  let out = '';
+  visitNormalized(message, (code) => {
+    out += String.fromCharCode(code);
+  });
+  return out;
+}
+
+/** The parts a fingerprint is made of, in order, for the readable and the hashed form alike. */
+function visitParts(event: Event, part: (text: string, normalize: boolean) => void): void {
+  const own = event.fingerprint;
+  if (Array.isArray(own) && own.length > 0 && !(own.length === 1 && own[0] === '{{ default }}')) {
+    for (const piece of own) part(String(piece), false);
+    return;
+  }
+  const values = event.exception?.values;
+  const exception = values && values.length > 0 ? values[values.length - 1] : undefined;
+  if (exception) {
+    part(exception.type ?? 'Error', false);
+    part(exception.value ?? '', true);
+    const frames = exception.stacktrace?.frames;
+    // Sentry orders frames oldest first: the top frame is the last in-app one.
+    if (frames) {
+      for (let i = frames.length - 1; i >= 0; i--) {
+        const frame = frames[i];
+        if (frame && frame.in_app !== false) {
+          part(frame.module ?? frame.filename ?? '', false);
+          part(frame.function ?? '', false);
+          break;
+        }
+      }
+    }
+    return;
+  }
+  part('message', false);
+  part(event.level ?? '', false);
+  part(event.logentry?.message ?? event.message ?? '', true);
 }
 
 /**
- * The key the error policy counts occurrences by: the event's own `fingerprint` when set
- * (other than Sentry's `{{ default }}` alone), else exception type, normalized message and the
- * top in-app frame, which is how Sentry would group most errors.
+ * The key the error policy counts occurrences by, readable: the event's own `fingerprint` when
+ * set (other than Sentry's `{{ default }}` alone), else exception type, normalized message and
+ * the top in-app frame, which is how Sentry would group most errors.
  */
 export function fingerprintOf(event: Event): string {
-  const own = event.fingerprint;
-  if (own && own.length > 0 && !(own.length === 1 && own[0] === '{{ default }}')) {
-    return own.length === 1 ? (own[0] ?? '') : own.join('\u0000');
-  }
-  const exception = event.exception?.values?.[event.exception.values.length - 1];
-  if (exception) {
-    return `${exception.type ?? 'Error'}\u0000${normalizeMessage(exception.value ?? '')}\u0000${topInAppFrame(exception.stacktrace?.frames)}`;
-  }
-  const message = event.logentry?.message ?? event.message ?? '';
-  return `message\u0000${event.level ?? ''}\u0000${normalizeMessage(message)}`;
+  const parts: string[] = [];
+  visitParts(event, (text, normalize) => {
+    parts.push(normalize ? normalizeMessage(text) : text);
+  });
+  return parts.join(' | ');
 }
 
-type Frames = NonNullable<NonNullable<Event['exception']>['values']>[number]['stacktrace'] extends infer S
-  ? S extends { frames?: infer F }
-    ? F
-    : never
-  : never;
+// Two 32-bit FNV-1a style hashes over the same characters make one 52-bit key: collisions
+// among even a million fingerprints are unlikely (birthday bound ~1e-4), and no string is built.
+const state = new Int32Array(2);
 
-/** Sentry orders frames oldest first: the top frame is the last in-app one. */
-function topInAppFrame(frames: Frames | undefined): string {
-  if (!frames) return '';
-  for (let i = frames.length - 1; i >= 0; i--) {
-    const frame = frames[i];
-    if (frame && frame.in_app !== false) {
-      return `${frame.module ?? frame.filename ?? ''}:${frame.function ?? ''}`;
+function hashChars(text: string, start: number, end: number): void {
+  let a = state[0] ?? 0;
+  let b = state[1] ?? 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  state[0] = a;
+  state[1] = b;
+}
+
+/**
+ * Hashes a message's normalized form (as `normalizeMessage` writes it) in one pass: each word
+ * is hashed as it is read, and replaced by the hash of '#' if it turns out to be volatile.
+ */
+function hashNormalized(message: string): void {
+  const end = Math.min(message.length, MAX_MESSAGE);
+  let a = state[0] ?? 0;
+  let b = state[1] ?? 0;
+  let i = 0;
+  let lastWasMark = false;
+  while (i < end) {
+    let code = message.charCodeAt(i);
+    if (!isWordChar(code)) {
+      // A '-' between two volatile words belongs to one id (a UUID): skip it if a volatile word follows.
+      if (code === 45 && lastWasMark && i + 1 < end) {
+        const next = wordEnd(message, i + 1, end);
+        if (next > i + 1 && isVolatile(message, i + 1, next)) {
+          i = next;
+          continue;
+        }
+      }
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
+      b ^= b >>> 13;
+      lastWasMark = false;
+      i++;
+      continue;
+    }
+    let wa = a;
+    let wb = b;
+    let digits = false;
+    let hexOnly = true;
+    const start = i;
+    while (i < end && isWordChar(code)) {
+      if (code >= 48 && code <= 57) digits = true;
+      else if (!((code >= 97 && code <= 102) || (code >= 65 && code <= 70))) hexOnly = false;
+      wa = Math.imul(wa ^ code, 0x01000193);
+      wb = Math.imul(wb ^ code, 0x5bd1e995);
+      wb ^= wb >>> 13;
+      i++;
+      code = message.charCodeAt(i);
+    }
+    if (digits || (hexOnly && i - start >= 8)) {
+      a = Math.imul(a ^ 35, 0x01000193);
+      b = Math.imul(b ^ 35, 0x5bd1e995);
+      b ^= b >>> 13;
+      lastWasMark = true;
+    } else {
+      a = wa;
+      b = wb;
+      lastWasMark = false;
     }
   }
-  return '';
+  state[0] = a;
+  state[1] = b;
+}
+
+const SEPARATOR = '\u0000';
+const hashPart = (text: string, normalize: boolean) => {
+  if (normalize) hashNormalized(text);
+  else hashChars(text, 0, text.length);
+  hashChars(SEPARATOR, 0, 1);
+};
+
+/** `fingerprintOf(event)` as a 52-bit number, computed without allocating. */
+export function fingerprintHash(event: Event): number {
+  state[0] = 0x811c9dc5 | 0;
+  state[1] = 0x2f7a3c51;
+  visitParts(event, hashPart);
+  return ((state[0] ?? 0) >>> 0) * 0x100000 + (((state[1] ?? 0) >>> 0) & 0xfffff);
 }

@@ -4,7 +4,7 @@ export type { Clock, Random } from './clock.js';
 export { createSeededRandom, systemClock } from './clock.js';
 export type { ErrorPolicy, ErrorPolicyOptions, ErrorPolicyStats, ErrorRule } from './error-policy.js';
 export { createErrorPolicy } from './error-policy.js';
-export { fingerprintOf, normalizeMessage } from './fingerprint.js';
+export { fingerprintHash, fingerprintOf, normalizeMessage } from './fingerprint.js';
 export { DEFAULT_HEALTH_CHECK_GLOBS, HEALTH_CHECK_FACTOR } from './health-checks.js';
 export type { SamplingEnv, SamplingEnvProblem } from './parse-sampling-env.js';
 export { parseSamplingEnv } from './parse-sampling-env.js';

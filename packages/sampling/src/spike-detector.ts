@@ -13,11 +13,11 @@ export interface SpikeOptions {
 }
 
 export interface SpikeDetector {
-  /** Counts one event and says whether the process is in a spike now. */
-  record(): boolean;
+  /** Counts one event at `now` and says whether the process is in a spike. */
+  record(now: number): boolean;
   readonly spiking: boolean;
   /** Short-window rate per minute, and the baseline it is compared with. */
-  rates(): { short: number; baseline: number };
+  rates(now: number): { short: number; baseline: number };
 }
 
 /**
@@ -35,36 +35,36 @@ export function createSpikeDetector(
   const shortMs = options.shortWindowMs ?? 60_000;
   const baselineMs = options.baselineWindowMs ?? 300_000;
   const minPerMinute = options.minPerMinute ?? 30;
-  const short = createRateWindow(shortMs, 12, clock);
-  const baseline = createRateWindow(baselineMs, 30, clock);
   const started = clock.now();
+  const short = createRateWindow(shortMs, 12, started);
+  const baseline = createRateWindow(baselineMs, 30, started);
   let spiking = false;
 
   // The baseline excludes the short window, so a spike does not raise its own yardstick at once.
   // Until the window has filled, the baseline is measured over the history there is.
-  const baselineRate = () => {
-    const before = baseline.total() - short.total();
-    const span = Math.min(clock.now() - started, baselineMs) - shortMs;
+  const baselineRate = (now: number) => {
+    const before = baseline.total(now) - short.total(now);
+    const span = Math.min(now - started, baselineMs) - shortMs;
     return before <= 0 || span <= 0 ? 0 : (before * 60_000) / span;
   };
-  const rates = () => ({ short: short.perMinute(), baseline: baselineRate() });
+  const rates = (now: number) => ({ short: short.perMinute(now), baseline: baselineRate(now) });
 
   return {
     get spiking() {
       return spiking;
     },
     rates,
-    record() {
-      short.add();
-      baseline.add();
+    record(now) {
+      short.add(now);
+      baseline.add(now);
       // No verdict without a baseline: a process's first burst is not a spike against nothing.
-      if (clock.now() - started < 2 * shortMs) return false;
-      const shortRate = short.perMinute();
-      const threshold = Math.max(baselineRate(), minPerMinute / factor) * factor;
+      if (now - started < 2 * shortMs) return false;
+      const shortRate = short.perMinute(now);
+      const threshold = Math.max(baselineRate(now), minPerMinute / factor) * factor;
       const next = spiking ? shortRate >= threshold * 0.8 : shortRate > threshold;
       if (next !== spiking) {
         spiking = next;
-        onChange(spiking, rates());
+        onChange(spiking, rates(now));
       }
       return spiking;
     },

@@ -1,5 +1,3 @@
-import { compileGlob } from './glob.js';
-
 /** What a rule matches against. */
 export type TraceRuleKind = 'route' | 'op' | 'topic' | 'method' | 'name' | 'any';
 
@@ -68,24 +66,4 @@ export interface SpanFacts {
   topic: string | undefined;
   method: string | undefined;
   name: string;
-}
-
-export type RuleMatcher = (facts: SpanFacts) => boolean;
-
-/** Compiles a rule into a matcher. A `route` rule falls back to the span name when no path is known. */
-export function compileRule(rule: TraceRule): RuleMatcher {
-  if (rule.kind === 'any') return () => true;
-  const test = compileGlob(rule.pattern);
-  switch (rule.kind) {
-    case 'route':
-      return (f) => test(f.route ?? f.name);
-    case 'op':
-      return (f) => f.op !== undefined && test(f.op);
-    case 'topic':
-      return (f) => f.topic !== undefined && test(f.topic);
-    case 'method':
-      return (f) => f.method !== undefined && test(f.method);
-    default:
-      return (f) => test(f.name);
-  }
 }

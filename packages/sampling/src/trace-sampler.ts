@@ -2,8 +2,9 @@ import type { TracesSamplerSamplingContext } from '@sentry/core';
 import type { Backpressure } from './backpressure.js';
 import { type Clock, systemClock } from './clock.js';
 import { compileHealthChecks, DEFAULT_HEALTH_CHECK_GLOBS, HEALTH_CHECK_FACTOR } from './health-checks.js';
+import { createRuleIndex } from './rule-index.js';
 import { createTargetController, type TargetOptions } from './target-controller.js';
-import { compileRule, parseTraceRules, type SpanFacts, type TraceRule } from './trace-rules.js';
+import { parseTraceRules, type SpanFacts, type TraceRule } from './trace-rules.js';
 
 export interface TraceSamplerOptions {
   /** Rate for new traces no rule matches. Env: `SENTRY_TRACES_SAMPLE_RATE`. @default 1 */
@@ -45,19 +46,19 @@ export type TraceSampler = ((context: TracesSamplerSamplingContext) => number) &
  * decision (`inheritOrSampleWith`), so traces stay complete across services, unless a rule
  * marked `!` forces its own rate; the shared `sample_rand` then keeps the downstream sample a
  * subset of the upstream one. Rules match attributes known at span start, not the final name.
- * Never throws; allocates nothing per decision on the rule path.
+ * Never throws; a decision for a span it has seen the like of allocates nothing.
  */
 export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSampler {
   const clock = options.clock ?? systemClock;
   const defaultRate = options.rate ?? 1;
   const rules = typeof options.rules === 'string' ? parseTraceRules(options.rules) : (options.rules ?? []);
-  const matchers = rules.map(compileRule);
+  const firstMatch = createRuleIndex(rules);
   const ruleKeys = rules.map((rule, i) => `rule:${i}:${rule.text}`);
   const health = options.healthChecks === false ? undefined : options.healthChecks;
   const isHealthCheck =
     options.healthChecks === false
       ? undefined
-      : compileHealthChecks(health?.globs ?? DEFAULT_HEALTH_CHECK_GLOBS);
+      : cached(compileHealthChecks(health?.globs ?? DEFAULT_HEALTH_CHECK_GLOBS));
   const target = options.target ? createTargetController(options.target, clock) : undefined;
   const backpressure = options.backpressure;
   const facts: SpanFacts = { route: undefined, op: undefined, topic: undefined, method: undefined, name: '' };
@@ -74,13 +75,7 @@ export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSamp
     facts.method = text(attributes['http.request.method']);
     facts.name = context.name ?? '';
 
-    let index = -1;
-    for (let i = 0; i < matchers.length; i++) {
-      if (matchers[i]?.(facts)) {
-        index = i;
-        break;
-      }
-    }
+    const index = firstMatch(facts);
     const rule = index >= 0 ? rules[index] : undefined;
     let rate = rule ? rule.rate : defaultRate;
     // A rule written for the health check itself (route:/healthz=...) is the user's word on it.
@@ -116,6 +111,20 @@ export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSamp
     classRates: target?.rates() ?? new Map(),
   });
   return sampler;
+}
+
+/** Remembers a string test's answers (up to 2000 values, then starts over). */
+function cached(test: (text: string) => boolean): (text: string) => boolean {
+  const memory = new Map<string, boolean>();
+  return (value) => {
+    let answer = memory.get(value);
+    if (answer === undefined) {
+      answer = test(value);
+      if (memory.size >= 2000) memory.clear();
+      memory.set(value, answer);
+    }
+    return answer;
+  };
 }
 
 function text(value: unknown): string | undefined {

@@ -228,3 +228,21 @@ describe('createErrorPolicy', () => {
     expect(kept / n).toBeLessThan(0.26);
   });
 });
+
+describe('fingerprints', () => {
+  it('normalizes volatile words and keeps the rest', async () => {
+    const { normalizeMessage, fingerprintOf, fingerprintHash } = await import('../src/index.js');
+    expect(normalizeMessage('user 4123 not found in shard 0x1f')).toBe('user # not found in shard #');
+    expect(normalizeMessage('id 5f0c2a1e-0b1d-4c7f-8a0e-5b2d6c9f1a3e, token deadbeefcafe')).toBe(
+      'id #, token #',
+    );
+    expect(normalizeMessage('order-service timed out after 30.5s')).toBe('order-service timed out after #.#');
+    const a = errorEvent('user 1 not found');
+    const b = errorEvent('user 2 not found');
+    expect(fingerprintOf(a)).toBe('TypeError | user # not found | app/orders.js | placeOrder');
+    expect(fingerprintHash(a)).toBe(fingerprintHash(b));
+    expect(fingerprintHash(a)).not.toBe(
+      fingerprintHash(errorEvent('user 1 not found', 'error', 'RangeError')),
+    );
+  });
+});

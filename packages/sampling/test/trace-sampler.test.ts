@@ -120,7 +120,7 @@ describe('backpressure', () => {
     const sampler = createTraceSampler({ rate: 1, backpressure, clock });
     const factors: number[] = [];
     for (let check = 0; check < 12; check++) {
-      await transport.send([{}, []] as unknown as Envelope).catch(() => undefined);
+      await Promise.resolve(transport.send([{}, []] as unknown as Envelope)).catch(() => undefined);
       clock.advance(10_000);
       factors.push(sampler(context({ 'url.path': '/x' })));
     }

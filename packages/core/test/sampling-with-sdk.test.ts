@@ -1,0 +1,160 @@
+import { createIngestDouble, type IngestDouble } from '@faultline/testkit';
+import { spanIsSampled } from '@sentry/core';
+import * as Sentry from '@sentry/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { initObservability, type ObservabilityHandle } from '../src/index.js';
+
+// The real SDK through initObservability(), sending to the ingest double: what the client
+// reports and the sampling decisions look like from outside.
+let ingest: IngestDouble;
+let handle: ObservabilityHandle | undefined;
+
+beforeAll(async () => {
+  ingest = await createIngestDouble();
+});
+afterAll(() => ingest.close());
+afterEach(async () => {
+  await handle?.close(1000);
+  handle = undefined;
+  vi.unstubAllEnvs();
+  ingest.requests.length = 0;
+});
+
+type Discarded = { reason: string; category: string; quantity: number };
+
+/** Every client-report entry that arrived, summed by reason and category. */
+function discarded(): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const request of ingest.requests) {
+    for (const [header, payload] of request.envelope?.[1] ?? []) {
+      if (header.type !== 'client_report') continue;
+      for (const entry of (payload as { discarded_events: Discarded[] }).discarded_events) {
+        const key = `${entry.reason}:${entry.category}`;
+        totals[key] = (totals[key] ?? 0) + entry.quantity;
+      }
+    }
+  }
+  return totals;
+}
+
+function eventsArrived(): number {
+  return ingest.requests.flatMap((r) => r.envelope?.[1] ?? []).filter(([header]) => header.type === 'event')
+    .length;
+}
+
+async function flushTwice(): Promise<void> {
+  // Outcomes recorded while a flush runs go out with the next one.
+  await handle?.flush(2000);
+  await handle?.flush(2000);
+}
+
+describe('sampling through initObservability', () => {
+  it('reports dropped errors and unsampled spans in client reports, each exactly once', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 2, sampleRate: 0 }, traceRules: 'op:noisy=0; *=1' },
+    });
+    // One fingerprint (numbers are normalized away), but not identical: Sentry's dedupe
+    // integration would drop exact repeats before the policy sees them.
+    for (let i = 0; i < 5; i++) Sentry.captureException(new Error(`order ${i} failed`));
+    for (let i = 0; i < 4; i++) {
+      Sentry.startNewTrace(() =>
+        Sentry.startSpan({ name: 'noisy work', op: 'noisy' }, () => {
+          Sentry.startSpan({ name: 'child', op: 'step' }, () => undefined);
+        }),
+      );
+    }
+    await flushTwice();
+    await vi.waitFor(() => expect(eventsArrived()).toBe(2), { timeout: 5000 });
+    expect(discarded()).toEqual({ 'before_send:error': 3, 'sample_rate:span': 8 });
+  });
+
+  it('loses nothing when a user rule throws', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: {
+        errors: {
+          keepFirstPerFingerprint: 0,
+          sampleRate: 0,
+          rules: [
+            () => {
+              throw new Error('buggy rule');
+            },
+          ],
+        },
+      },
+    });
+    for (let i = 0; i < 6; i++) Sentry.captureException(new Error(`failure ${i}`));
+    await flushTwice();
+    await vi.waitFor(() => expect(eventsArrived()).toBe(6), { timeout: 5000 });
+    expect(discarded()['before_send:error']).toBeUndefined();
+  });
+
+  it('runs the user’s beforeSend after the policy, on kept events only', async () => {
+    const seen: string[] = [];
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+      sentry: {
+        beforeSend: (event) => {
+          seen.push(event.exception?.values?.[0]?.value ?? '');
+          return event;
+        },
+      },
+    });
+    for (let i = 0; i < 3; i++) Sentry.captureException(new Error(`repeat ${i}`));
+    await flushTwice();
+    expect(seen).toEqual(['repeat 0']);
+  });
+
+  it('keeps a downstream sample that is a subset of the upstream one (shared sample_rand)', () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: {
+        traceRules: '!op:forced-downstream=0.2; op:downstream=0.2; op:upstream=0.5',
+        backpressure: false,
+      },
+    });
+    const n = 2000;
+    let upstream = 0;
+    let forced = 0;
+    let forcedOutsideUpstream = 0;
+    let inheritedMismatch = 0;
+    for (let i = 0; i < n; i++) {
+      Sentry.withIsolationScope(() =>
+        Sentry.startNewTrace(() => {
+          let headers: { 'sentry-trace'?: string; baggage?: string } = {};
+          let upSampled = false;
+          Sentry.startSpan({ name: 'publish', op: 'upstream' }, (span) => {
+            upSampled = spanIsSampled(span);
+            headers = Sentry.getTraceData();
+          });
+          const downstream = (op: string) =>
+            Sentry.withIsolationScope(() =>
+              Sentry.continueTrace({ sentryTrace: headers['sentry-trace'], baggage: headers.baggage }, () =>
+                Sentry.startSpan({ name: 'process', op }, (span) => spanIsSampled(span)),
+              ),
+            );
+          const forcedSampled = downstream('forced-downstream');
+          const inheritedSampled = downstream('downstream');
+          if (upSampled) upstream++;
+          if (forcedSampled) forced++;
+          if (forcedSampled && !upSampled) forcedOutsideUpstream++;
+          if (inheritedSampled !== upSampled) inheritedMismatch++;
+        }),
+      );
+    }
+    expect(upstream / n).toBeGreaterThan(0.45);
+    expect(upstream / n).toBeLessThan(0.55);
+    expect(forced / n).toBeGreaterThan(0.17);
+    expect(forced / n).toBeLessThan(0.23);
+    // Same sample_rand on both sides: the lower downstream rate keeps only traces the upstream kept.
+    expect(forcedOutsideUpstream).toBe(0);
+    // Without "!" the downstream follows the parent's decision exactly.
+    expect(inheritedMismatch).toBe(0);
+  });
+});
