@@ -4,6 +4,7 @@ export { freePort } from './free-port.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
 export { createIngestDouble } from './ingest-double.js';
 export type { ProvidedServices } from './provided-context.js';
+export { readTopic } from './read-topic.js';
 export type { NodeScriptResult } from './run-node-script.js';
 export { runNodeScript } from './run-node-script.js';
 export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';

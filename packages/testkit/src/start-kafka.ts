@@ -16,6 +16,8 @@ export interface StartKafkaOptions {
   partitions?: number;
   /** Bound on start-up, jar download excluded. Default: 90 000 ms. */
   startTimeoutMs?: number;
+  /** Fixed ports, for a test that points a client at a broker before it starts. Default: free ports. */
+  ports?: { broker: number; controller: number };
 }
 
 export interface KafkaBroker {
@@ -44,7 +46,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const { heap = '512m', partitions = 1, startTimeoutMs = 90_000 } = options;
   const libs = ensureKafkaJars();
   const runDir = mkdtempSync(join(tmpdir(), 'faultline-kafka-'));
-  const [brokerPort, controllerPort] = [await freePort(), await freePort()];
+  const { broker: brokerPort, controller: controllerPort } = options.ports ?? {
+    broker: await freePort(),
+    controller: await freePort(),
+  };
   const brokers = [`127.0.0.1:${brokerPort}`];
   const properties = join(runDir, 'server.properties');
   const log4j = join(runDir, 'log4j.properties');

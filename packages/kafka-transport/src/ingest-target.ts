@@ -1,0 +1,28 @@
+/** Where the SDK would have sent an envelope, as the Kafka message contract names it. */
+export interface IngestTarget {
+  /** The public DSN (no secret), e.g. `https://<key>@o1.ingest.sentry.io/42`. */
+  dsn: string;
+  projectId: string;
+}
+
+/**
+ * Recovers the public DSN from the ingest URL the SDK hands a transport
+ * (`<protocol>://<host>[/path]/api/<project>/envelope/?sentry_key=<key>&...`).
+ * Undefined when the URL is not of that form (a tunnel).
+ */
+export function ingestTargetFromUrl(url: string): IngestTarget | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const match = /^(.*)\/api\/(\d+)\/envelope\/?$/.exec(parsed.pathname);
+  const key = parsed.searchParams.get('sentry_key');
+  if (!match || !key) return undefined;
+  const [, path = '', projectId = ''] = match;
+  return {
+    dsn: `${parsed.protocol}//${encodeURIComponent(key)}@${parsed.host}${path}/${projectId}`,
+    projectId,
+  };
+}

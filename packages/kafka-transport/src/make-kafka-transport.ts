@@ -1,0 +1,375 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSpool, type Spool } from '@faultline/spool';
+import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
+import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
+import { ingestTargetFromUrl } from './ingest-target.js';
+import type { KafkaTransportOptions } from './kafka-transport-options.js';
+import { messageFromBytes } from './message-from-bytes.js';
+
+/** What the transport has done so far. */
+export interface KafkaTransportStats {
+  /** Envelopes acknowledged by Kafka, fresh or drained from the spool. */
+  delivered: number;
+  /** Envelopes written to the spool (Kafka unreachable, slow, or the memory queue full). */
+  spooled: number;
+  /** Envelopes sent from the spool after an outage. */
+  drained: number;
+  /** Envelopes dropped and counted in client reports (too large, spool full or failing). */
+  dropped: number;
+  /** Envelopes waiting in memory now. */
+  queued: number;
+  /** Envelopes in the spool now. */
+  inSpool: number;
+  connected: boolean;
+}
+
+/** The transport Sentry gets, plus what Faultline needs to shut it down and observe it. */
+export interface KafkaTransport extends Transport {
+  /** Flushes, then disconnects the producer and closes the spool. */
+  close(timeoutMs?: number): Promise<boolean>;
+  stats(): KafkaTransportStats;
+  /**
+   * Registers a hook run synchronously on `process.exit()`, before the spool closes: the
+   * envelopes it returns are written to the spool. Returns a function that removes it.
+   */
+  addExitHook(hook: () => Envelope[]): () => void;
+}
+
+/** A Sentry transport factory for `Sentry.init({ transport })`, with access to what it made. */
+export type KafkaTransportFactory = ((options: BaseTransportOptions) => KafkaTransport) & {
+  /** The transport the factory made last (Sentry makes one per client). */
+  readonly current: KafkaTransport | undefined;
+};
+
+const COMPRESSION = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None } as const;
+
+/**
+ * A Sentry transport that publishes each envelope to a Kafka topic (see the message contract in
+ * `toEnvelopeMessage`). `send()` returns at once; envelopes are batched by count and a short
+ * linger and sent by an idempotent producer with `acks: -1`. While Kafka is unreachable, slow or
+ * the memory queue is full, envelopes go to a crash-safe disk spool, and a background drainer
+ * sends them when Kafka is back, with bounded backoff. On `process.exit()` whatever is still in
+ * memory is written to the spool synchronously. Nothing here throws into the app.
+ *
+ * @example
+ * ```ts
+ * Sentry.init({ dsn, transport: makeKafkaTransport({ brokers: ['kafka:9092'] }) });
+ * ```
+ */
+export function makeKafkaTransport(options: KafkaTransportOptions): KafkaTransportFactory {
+  let current: KafkaTransport | undefined;
+  const factory = ((transportOptions: BaseTransportOptions) => {
+    current = createKafkaTransport(options, transportOptions);
+    return current;
+  }) as KafkaTransportFactory;
+  Object.defineProperty(factory, 'current', { get: () => current });
+  return factory;
+}
+
+interface Pending {
+  message: Message & { value: Buffer };
+  categories: DataCategory[];
+}
+
+function createKafkaTransport(
+  options: KafkaTransportOptions,
+  transportOptions: BaseTransportOptions,
+): KafkaTransport {
+  const topic = options.topic ?? 'sentry-envelopes';
+  const clientId = options.clientId ?? 'faultline';
+  const batchSize = options.batchSize ?? 200;
+  const lingerMs = options.lingerMs ?? 10;
+  const maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
+  const maxMessageBytes = options.maxMessageBytes ?? 1_000_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+  const initialBackoff = options.retryBackoff?.initialMs ?? 500;
+  const maxBackoff = options.retryBackoff?.maxMs ?? 30_000;
+  const compression = COMPRESSION[options.compression ?? 'gzip'];
+  const log = options.log ?? ((message: string) => console.warn(`[faultline] kafka transport: ${message}`));
+  const record = (
+    reason: Parameters<BaseTransportOptions['recordDroppedEvent']>[0],
+    categories: DataCategory[],
+  ) => {
+    for (const category of categories) transportOptions.recordDroppedEvent(reason, category);
+  };
+  const target = ingestTargetFromUrl(transportOptions.url);
+
+  const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0 };
+  const spool: Spool | undefined =
+    options.spool === false
+      ? undefined
+      : openSpool({
+          dir: join(tmpdir(), 'faultline-spool', clientId.replace(/[^\w.-]/g, '_')),
+          ...options.spool,
+          onDrop: (payloads, reason) => {
+            stats.dropped += payloads.length;
+            for (const payload of payloads) {
+              record(
+                reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
+                messageFromBytes(payload)?.categories ?? [],
+              );
+            }
+          },
+        });
+
+  const kafka = new Kafka({
+    connectionTimeout: 3000,
+    requestTimeout: sendTimeoutMs,
+    ...options.kafka,
+    clientId,
+    brokers: options.brokers,
+    ssl: options.ssl,
+    sasl: options.sasl,
+    // KafkaJS's own retries are short: the spool and the drainer's backoff handle outages.
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000, ...options.kafka?.retry },
+    logLevel: logLevel.ERROR,
+    logCreator: () => (entry) => {
+      // Connection errors are expected during an outage and handled; say so once per outage instead.
+      if (entry.label === 'ERROR' && !reportedOutage) log(`${entry.namespace}: ${entry.log.message}`);
+    },
+  });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: true,
+  });
+
+  const queue: Pending[] = [];
+  let queueBytes = 0;
+  let inFlight: Pending[] | undefined;
+  let connected = false;
+  let connecting: Promise<void> | undefined;
+  // While true, envelopes go straight to the spool; a retry clears it to probe Kafka again.
+  let outage = false;
+  let reportedOutage = false;
+  let backoff = initialBackoff;
+  let pumping = false;
+  let closed = false;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
+  });
+
+  function connect(): Promise<void> {
+    connecting ??= producer
+      .connect()
+      .then(() => {
+        connected = true;
+      })
+      .catch(() => {
+        connected = false;
+        noteOutage('cannot connect to the brokers');
+      })
+      .finally(() => {
+        connecting = undefined;
+      });
+    return connecting;
+  }
+
+  function noteOutage(why: string): void {
+    if (!reportedOutage) log(`${why}; envelopes go to the spool until Kafka is back`);
+    reportedOutage = true;
+    outage = true;
+    scheduleRetry();
+  }
+
+  function scheduleRetry(): void {
+    if (retryTimer || closed) return;
+    const delay = backoff / 2 + Math.random() * (backoff / 2);
+    backoff = Math.min(maxBackoff, backoff * 2);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void (connected ? Promise.resolve() : connect()).then(() => {
+        if (!connected) return; // connect() failed and scheduled the next retry
+        outage = false; // probe: the next send tells whether Kafka is back
+        return pump();
+      });
+    }, delay);
+    retryTimer.unref();
+  }
+
+  /** Writes envelopes to the spool (or counts them lost without one). */
+  function spill(pending: Pending[]): void {
+    for (const item of pending) {
+      if (spool?.append(item.message.value)) stats.spooled++;
+      else if (!spool) {
+        stats.dropped++;
+        record('network_error', item.categories);
+      }
+    }
+  }
+
+  async function sendToKafka(batch: Pending[]): Promise<boolean> {
+    inFlight = batch;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no acknowledgement within ${sendTimeoutMs} ms`)),
+          sendTimeoutMs,
+        );
+      });
+      await Promise.race([
+        producer.send({ topic, messages: batch.map((p) => p.message), acks: -1, compression }),
+        timeout,
+      ]);
+      stats.delivered += batch.length;
+      if (reportedOutage) log('Kafka is reachable again; draining the spool');
+      reportedOutage = false;
+      outage = false;
+      backoff = initialBackoff;
+      return true;
+    } catch (error) {
+      noteOutage(`sending failed (${(error as Error).message})`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+      inFlight = undefined;
+    }
+  }
+
+  /** The one loop that talks to Kafka: fresh envelopes first, then the spool's backlog. */
+  async function pump(): Promise<void> {
+    if (pumping || closed) return;
+    pumping = true;
+    try {
+      while (!closed) {
+        if (queue.length > 0) {
+          const batch = queue.splice(0, batchSize);
+          for (const item of batch) queueBytes -= item.message.value.length;
+          // At start-up the first envelopes wait for the connection rather than take the disk path.
+          if (!connected && connecting && !outage) await connecting;
+          if (!connected || outage) {
+            spill(batch);
+            continue;
+          }
+          if (!(await sendToKafka(batch))) spill(batch);
+          continue;
+        }
+        if (!spool || !connected || outage || spool.stats().records === 0) break;
+        const backlog = spool.read(batchSize, 1024 * 1024);
+        if (backlog.records.length === 0) break;
+        const batch: Pending[] = [];
+        for (const value of backlog.records) {
+          const rebuilt = messageFromBytes(value);
+          if (rebuilt) batch.push(rebuilt);
+        }
+        if (batch.length === 0 || (await sendToKafka(batch))) {
+          spool.ack(backlog);
+          stats.drained += batch.length;
+        } else {
+          spool.rewind();
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+    if (!closed && spool && spool.stats().records > 0 && (outage || !connected)) scheduleRetry();
+  }
+
+  function schedulePump(): void {
+    if (queue.length >= batchSize || queueBytes >= maxQueueBytes) {
+      void pump();
+    } else if (!lingerTimer) {
+      lingerTimer = setTimeout(() => {
+        lingerTimer = undefined;
+        void pump();
+      }, lingerMs);
+    }
+  }
+
+  /** On process.exit(): nothing in memory is lost; it goes to the spool, synchronously. */
+  const exitHooks = new Set<() => Envelope[]>();
+  const onExit = () => {
+    for (const hook of exitHooks) {
+      try {
+        for (const envelope of hook()) spill([toEnvelopeMessage(envelope, target)]);
+      } catch {
+        // An exit hook must not stop the rest from being saved.
+      }
+    }
+    const unsent = [...(inFlight ?? []), ...queue.splice(0)];
+    queueBytes = 0;
+    spill(unsent);
+    spool?.sync();
+    spool?.close();
+  };
+  process.on('exit', onExit);
+
+  void connect().then(() => {
+    if (spool && spool.stats().records > 0) void pump();
+  });
+
+  return {
+    send(envelope: Envelope) {
+      try {
+        const { message, categories } = toEnvelopeMessage(envelope, target);
+        if (message.value.length > maxMessageBytes) {
+          stats.dropped++;
+          record('send_error', categories);
+          log(
+            `dropped an envelope of ${message.value.length} bytes: larger than maxMessageBytes (${maxMessageBytes})`,
+          );
+          return Promise.resolve({});
+        }
+        const pending: EnvelopeMessage = { message, categories };
+        if (closed || queueBytes + message.value.length > maxQueueBytes) {
+          spill([pending]);
+        } else {
+          queue.push(pending);
+          queueBytes += message.value.length;
+          schedulePump();
+        }
+      } catch (error) {
+        stats.dropped++;
+        log(`could not serialize an envelope: ${(error as Error).message}`);
+      }
+      return Promise.resolve({});
+    },
+    async flush(timeoutMs) {
+      const deadline = Date.now() + (timeoutMs && timeoutMs > 0 ? timeoutMs : 30_000);
+      if (lingerTimer) {
+        clearTimeout(lingerTimer);
+        lingerTimer = undefined;
+      }
+      void pump();
+      while ((queue.length > 0 || inFlight || pumping) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (!pumping && queue.length > 0) void pump();
+      }
+      spool?.sync();
+      return queue.length === 0 && !inFlight;
+    },
+    async close(timeoutMs = 2000) {
+      const flushed = await this.flush(timeoutMs);
+      closed = true;
+      clearTimeout(lingerTimer);
+      clearTimeout(retryTimer);
+      // Anything still here goes to the spool rather than being lost.
+      spill(queue.splice(0));
+      process.removeListener('exit', onExit);
+      await Promise.race([
+        producer.disconnect().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 1000)),
+      ]);
+      spool?.close();
+      return flushed;
+    },
+    addExitHook(hook) {
+      exitHooks.add(hook);
+      return () => exitHooks.delete(hook);
+    },
+    stats() {
+      return {
+        ...stats,
+        queued: queue.length,
+        inSpool: spool?.stats().records ?? 0,
+        connected,
+      };
+    },
+  };
+}

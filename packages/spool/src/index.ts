@@ -1,0 +1,5 @@
+export { SpoolError } from './errors.js';
+export type { OfflineStore } from './offline-store.js';
+export { createOfflineStore } from './offline-store.js';
+export type { Spool, SpoolBatch, SpoolOptions, SpoolPosition, SpoolStats } from './open-spool.js';
+export { openSpool } from './open-spool.js';
