@@ -81,7 +81,7 @@ function createKafkaTransport(
   const clientId = options.clientId ?? 'faultline';
   const batchSize = options.batchSize ?? 200;
   const lingerMs = options.lingerMs ?? 10;
-  const maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
+  const maxQueueBytes = options.maxQueueBytes ?? 1024 * 1024;
   const maxMessageBytes = options.maxMessageBytes ?? 1_000_000;
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const initialBackoff = options.retryBackoff?.initialMs ?? 500;
@@ -124,11 +124,9 @@ function createKafkaTransport(
     sasl: options.sasl,
     // KafkaJS's own retries are short: the spool and the drainer's backoff handle outages.
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000, ...options.kafka?.retry },
-    logLevel: logLevel.ERROR,
-    logCreator: () => (entry) => {
-      // Connection errors are expected during an outage and handled; say so once per outage instead.
-      if (entry.label === 'ERROR' && !reportedOutage) log(`${entry.namespace}: ${entry.log.message}`);
-    },
+    // KafkaJS logs every retried request and connection error; the transport reports outages
+    // itself, once each, from the errors KafkaJS gives back.
+    logLevel: logLevel.NOTHING,
   });
   const producer: Producer = kafka.producer({
     idempotent: true,
@@ -148,6 +146,8 @@ function createKafkaTransport(
   let pumping = false;
   let closed = false;
   let lingerTimer: NodeJS.Timeout | undefined;
+  /** Resolved whenever the pump stops with nothing queued or in flight (flush waits on this). */
+  let idleWaiters: (() => void)[] = [];
   let retryTimer: NodeJS.Timeout | undefined;
 
   producer.on(producer.events.DISCONNECT, () => {
@@ -268,6 +268,11 @@ function createKafkaTransport(
     } finally {
       pumping = false;
     }
+    if (queue.length === 0 && !inFlight && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
     if (!closed && spool && spool.stats().records > 0 && (outage || !connected)) scheduleRetry();
   }
 
@@ -317,7 +322,8 @@ function createKafkaTransport(
           return Promise.resolve({});
         }
         const pending: EnvelopeMessage = { message, categories };
-        if (closed || queueBytes + message.value.length > maxQueueBytes) {
+        // During an outage nothing waits in memory: straight to disk keeps memory flat.
+        if (closed || outage || queueBytes + message.value.length > maxQueueBytes) {
           spill([pending]);
         } else {
           queue.push(pending);
@@ -336,10 +342,17 @@ function createKafkaTransport(
         clearTimeout(lingerTimer);
         lingerTimer = undefined;
       }
-      void pump();
       while ((queue.length > 0 || inFlight || pumping) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        if (!pumping && queue.length > 0) void pump();
+        const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
+        void pump();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          idle,
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+          }),
+        ]);
+        clearTimeout(timer);
       }
       spool?.sync();
       return queue.length === 0 && !inFlight;
