@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  platform: 'node',
-  // import.meta.url in the CommonJS build (load-kafka-transport.ts uses createRequire).
-  shims: true,
-});
+// import.meta.url in the CommonJS build (load-kafka-transport.ts uses createRequire).
+export default packageConfig({ shims: true });
