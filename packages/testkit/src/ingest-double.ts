@@ -54,7 +54,7 @@ export interface IngestDouble {
  * It exists to inject faults a real server can't be made to produce on demand; real ingest
  * behaviour is checked against Bugsink.
  */
-export async function createIngestDouble(): Promise<IngestDouble> {
+export async function createIngestDouble(options: { port?: number } = {}): Promise<IngestDouble> {
   const requests: RecordedRequest[] = [];
   const plans: IngestReply[] = [];
   let defaultReply: IngestReply = {};
@@ -87,7 +87,7 @@ export async function createIngestDouble(): Promise<IngestDouble> {
       else respond();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 
