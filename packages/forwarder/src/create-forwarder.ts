@@ -97,7 +97,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         msg: `kafkajs ${entry.namespace}: ${entry.log.message}`,
       }),
   });
-  const consumer = kafka.consumer({ groupId: options.groupId ?? 'faultline-forwarder' });
+  // A shorter fetch long-poll than KafkaJS's 5 s: stop() waits for the fetch in flight.
+  const consumer = kafka.consumer({
+    groupId: options.groupId ?? 'faultline-forwarder',
+    maxWaitTimeInMs: 1000,
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   let stopping = false;
   let ready = false;
