@@ -1,0 +1,13 @@
+export type { AdapterMonitorOptions, ScheduledJob } from './adapter-options.js';
+export type { CronJobLike } from './cron.js';
+export { scheduleWithCron } from './cron.js';
+export type { CronerLike } from './croner.js';
+export { scheduleWithCroner } from './croner.js';
+export type { MonitorSchedule } from './crontab.js';
+export { ScheduleError, toSentryCrontab } from './crontab.js';
+export type { JobConfig, JobContext, JobOutcome, MonitoredJob, RunResult } from './monitor-job.js';
+export { JobTimeoutError, monitorJob, toMonitorConfig } from './monitor-job.js';
+export type { NodeCronLike } from './node-cron.js';
+export { scheduleWithNodeCron } from './node-cron.js';
+export type { RunOnceOptions } from './run-job-once.js';
+export { runJobOnce } from './run-job-once.js';
