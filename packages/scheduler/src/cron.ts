@@ -7,7 +7,7 @@ import { type JobContext, monitorJob } from './monitor-job.js';
 export interface CronJobLike {
   from(params: {
     cronTime: string;
-    onTick: () => unknown;
+    onTick: () => void | Promise<void>;
     start?: boolean;
     timeZone?: string;
     name?: string;
@@ -30,7 +30,9 @@ export function scheduleWithCron<L extends CronJobLike>(
   const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
   const job = CronJob.from({
     cronTime,
-    onTick: () => monitored.run({ scheduledAt: tickTime() }),
+    onTick: async () => {
+      await monitored.run({ scheduledAt: tickTime() });
+    },
     start: true,
     timeZone: options.timezone,
     name: slug,

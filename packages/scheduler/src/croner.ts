@@ -5,7 +5,11 @@ import { type JobContext, monitorJob } from './monitor-job.js';
 
 /** The part of croner's `Cron` class the adapter uses (croner 9 to 11). */
 export interface CronerLike {
-  new (pattern: string, options: { timezone?: string; name?: string }, fn: () => unknown): { stop(): void };
+  new (
+    pattern: string,
+    options: { timezone?: string; name?: string },
+    fn: () => void | Promise<void>,
+  ): { stop(): void };
 }
 
 /**
@@ -24,9 +28,9 @@ export function scheduleWithCroner<C extends CronerLike>(
   const schedule = options.monitor?.schedule ?? toSentryCrontab(pattern);
   const release = claimSlug(slug);
   const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
-  const job = new Cron(pattern, { timezone: options.timezone, name: slug }, () =>
-    monitored.run({ scheduledAt: tickTime() }),
-  ) as InstanceType<C>;
+  const job = new Cron(pattern, { timezone: options.timezone, name: slug }, async () => {
+    await monitored.run({ scheduledAt: tickTime() });
+  }) as InstanceType<C>;
   return {
     job,
     stats: monitored.stats,

@@ -7,7 +7,7 @@ import { type JobContext, monitorJob } from './monitor-job.js';
 export interface NodeCronLike {
   schedule(
     expression: string,
-    fn: () => unknown,
+    fn: () => void | Promise<void>,
     options?: { name?: string; timezone?: string },
   ): { stop(): unknown };
 }
@@ -26,10 +26,13 @@ export function scheduleWithNodeCron<L extends NodeCronLike>(
   const schedule = options.monitor?.schedule ?? toSentryCrontab(expression);
   const release = claimSlug(slug);
   const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
-  const task = nodeCron.schedule(expression, () => monitored.run({ scheduledAt: tickTime() }), {
-    name: slug,
-    timezone: options.timezone,
-  }) as ReturnType<L['schedule']>;
+  const task = nodeCron.schedule(
+    expression,
+    async () => {
+      await monitored.run({ scheduledAt: tickTime() });
+    },
+    { name: slug, timezone: options.timezone },
+  ) as ReturnType<L['schedule']>;
   return {
     job: task,
     stats: monitored.stats,

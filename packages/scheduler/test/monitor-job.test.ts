@@ -35,9 +35,7 @@ type CheckIn = {
 };
 
 function items<T>(type: string, filter: (payload: T) => boolean = () => true): T[] {
-  return ingest.requests.flatMap((r) =>
-    (r.envelope?.[1] ?? []).filter(([h, p]) => h.type === type && filter(p as T)).map(([, p]) => p as T),
-  );
+  return ingest.items<T>(type).filter(filter);
 }
 const checkIns = (slug: string) => items<CheckIn>('check_in', (c) => c.monitor_slug === slug);
 const errorsOf = (slug: string) => items<Event>('event', (e) => e.tags?.job === slug);

@@ -22,10 +22,7 @@ describe('runJobOnce in a short-lived process', () => {
       });
       expect(result.code).toBe(code);
       expect(result.stdout).not.toContain('not reached');
-      const checkIns = ingest.requests
-        .flatMap((r) => r.envelope?.[1] ?? [])
-        .filter(([h]) => h.type === 'check_in')
-        .map(([, p]) => p as { monitor_slug: string; status: string; monitor_config?: unknown });
+      const checkIns = ingest.items<{ monitor_slug: string; status: string }>('check_in');
       expect(checkIns.map((c) => c.status)).toEqual(['in_progress', status]);
       expect(checkIns[0]).toMatchObject({
         monitor_slug: slug,

@@ -43,6 +43,8 @@ export interface IngestDouble {
   /** The answer for requests no plan covers. Default: 200. */
   setDefaultReply(reply: IngestReply): void;
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** The payloads of every envelope item of `type` received so far, in arrival order. */
+  items<T = Record<string, unknown>>(type: string): T[];
   /** Waits for the first envelope item of `type` (`event`, `span`, `client_report`...) and returns its payload. */
   waitForItem<T = Record<string, unknown>>(type: string, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -107,6 +109,14 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
         timeoutMs,
         intervalMs: 20,
       });
+    },
+    items<T>(type: string) {
+      const found: T[] = [];
+      for (const request of requests) {
+        for (const [header, payload] of request.envelope?.[1] ?? [])
+          if (header.type === type) found.push(payload as T);
+      }
+      return found;
     },
     waitForItem<T>(type: string, timeoutMs = 10_000) {
       return waitUntil(
