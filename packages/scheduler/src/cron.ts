@@ -1,7 +1,6 @@
-import { claimSlug } from './active-slugs.js';
-import { type AdapterMonitorOptions, type ScheduledJob, tickTime } from './adapter-options.js';
-import { toSentryCrontab } from './crontab.js';
-import { type JobContext, monitorJob } from './monitor-job.js';
+import type { AdapterMonitorOptions, ScheduledJob } from './adapter-options.js';
+import type { JobContext } from './monitor-job.js';
+import { scheduleMonitored } from './schedule-monitored.js';
 
 /** The part of the `cron` package's `CronJob` (v4) the adapter uses. */
 export interface CronJobLike {
@@ -25,24 +24,19 @@ export function scheduleWithCron<L extends CronJobLike>(
   fn: (context: JobContext) => unknown,
   options: { timezone?: string; monitor?: AdapterMonitorOptions } = {},
 ): ScheduledJob<ReturnType<L['from']>> {
-  const schedule = options.monitor?.schedule ?? toSentryCrontab(cronTime);
-  const release = claimSlug(slug);
-  const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
-  const job = CronJob.from({
+  return scheduleMonitored(
+    slug,
     cronTime,
-    onTick: async () => {
-      await monitored.run({ scheduledAt: tickTime() });
-    },
-    start: true,
-    timeZone: options.timezone,
-    name: slug,
-  }) as ReturnType<L['from']>;
-  return {
-    job,
-    stats: monitored.stats,
-    stop() {
-      void job.stop();
-      release();
-    },
-  };
+    fn,
+    options,
+    (tick) =>
+      CronJob.from({
+        cronTime,
+        onTick: tick,
+        start: true,
+        timeZone: options.timezone,
+        name: slug,
+      }) as ReturnType<L['from']>,
+    (job) => job.stop(),
+  );
 }

@@ -1,7 +1,6 @@
-import { claimSlug } from './active-slugs.js';
-import { type AdapterMonitorOptions, type ScheduledJob, tickTime } from './adapter-options.js';
-import { toSentryCrontab } from './crontab.js';
-import { type JobContext, monitorJob } from './monitor-job.js';
+import type { AdapterMonitorOptions, ScheduledJob } from './adapter-options.js';
+import type { JobContext } from './monitor-job.js';
+import { scheduleMonitored } from './schedule-monitored.js';
 
 /** The part of croner's `Cron` class the adapter uses (croner 9 to 11). */
 export interface CronerLike {
@@ -25,18 +24,12 @@ export function scheduleWithCroner<C extends CronerLike>(
   fn: (context: JobContext) => unknown,
   options: { timezone?: string; monitor?: AdapterMonitorOptions } = {},
 ): ScheduledJob<InstanceType<C>> {
-  const schedule = options.monitor?.schedule ?? toSentryCrontab(pattern);
-  const release = claimSlug(slug);
-  const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
-  const job = new Cron(pattern, { timezone: options.timezone, name: slug }, async () => {
-    await monitored.run({ scheduledAt: tickTime() });
-  }) as InstanceType<C>;
-  return {
-    job,
-    stats: monitored.stats,
-    stop() {
-      job.stop();
-      release();
-    },
-  };
+  return scheduleMonitored(
+    slug,
+    pattern,
+    fn,
+    options,
+    (tick) => new Cron(pattern, { timezone: options.timezone, name: slug }, tick) as InstanceType<C>,
+    (job) => job.stop(),
+  );
 }

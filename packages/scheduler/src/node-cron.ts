@@ -1,7 +1,6 @@
-import { claimSlug } from './active-slugs.js';
-import { type AdapterMonitorOptions, type ScheduledJob, tickTime } from './adapter-options.js';
-import { toSentryCrontab } from './crontab.js';
-import { type JobContext, monitorJob } from './monitor-job.js';
+import type { AdapterMonitorOptions, ScheduledJob } from './adapter-options.js';
+import type { JobContext } from './monitor-job.js';
+import { scheduleMonitored } from './schedule-monitored.js';
 
 /** The part of node-cron 4 the adapter uses. */
 export interface NodeCronLike {
@@ -23,22 +22,15 @@ export function scheduleWithNodeCron<L extends NodeCronLike>(
   fn: (context: JobContext) => unknown,
   options: { timezone?: string; monitor?: AdapterMonitorOptions } = {},
 ): ScheduledJob<ReturnType<L['schedule']>> {
-  const schedule = options.monitor?.schedule ?? toSentryCrontab(expression);
-  const release = claimSlug(slug);
-  const monitored = monitorJob(slug, { timezone: options.timezone, ...options.monitor, schedule }, fn);
-  const task = nodeCron.schedule(
+  return scheduleMonitored(
+    slug,
     expression,
-    async () => {
-      await monitored.run({ scheduledAt: tickTime() });
-    },
-    { name: slug, timezone: options.timezone },
-  ) as ReturnType<L['schedule']>;
-  return {
-    job: task,
-    stats: monitored.stats,
-    stop() {
-      void task.stop();
-      release();
-    },
-  };
+    fn,
+    options,
+    (tick) =>
+      nodeCron.schedule(expression, tick, { name: slug, timezone: options.timezone }) as ReturnType<
+        L['schedule']
+      >,
+    (task) => task.stop(),
+  );
 }
