@@ -1,0 +1,266 @@
+import { fileURLToPath } from 'node:url';
+import {
+  createIngestDouble,
+  type IngestDouble,
+  runNodeScript,
+  uniqueName,
+  waitUntil,
+} from '@faultline/testkit';
+import * as Sentry from '@sentry/node';
+import { Kafka, type KafkaMessage, logLevel, type Message } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FAULTLINE_HEADERS, instrumentConsumer, instrumentProducer } from '../src/index.js';
+
+// Real broker, real SDK (spans streamed to the ingest double); assertions on what arrived.
+type SpanJson = {
+  trace_id: string;
+  span_id: string;
+  parent_span_id?: string;
+  name: string;
+  status?: string;
+  attributes?: Record<string, { value: unknown }>;
+};
+let ingest: IngestDouble;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  ingest = await createIngestDouble();
+  // Sentry's own kafkajs integration is left out: these tests are about Faultline's spans.
+  Sentry.init({
+    dsn: ingest.dsn(6),
+    tracesSampleRate: 1,
+    integrations: (all) => all.filter((i) => i.name !== 'Kafka'),
+  });
+  kafka = new Kafka({
+    brokers: inject('kafkaBrokers'),
+    clientId: 'kafkajs-test',
+    logLevel: logLevel.NOTHING,
+  });
+});
+afterAll(async () => {
+  await Sentry.close(2000);
+  await ingest.close();
+});
+
+const attr = (span: SpanJson | undefined, key: string) => span?.attributes?.[key]?.value;
+function spans(): SpanJson[] {
+  return ingest.items<{ items: SpanJson[] }>('span').flatMap((container) => container.items);
+}
+const spansOn = (topic: string, op: string) =>
+  spans().filter((s) => attr(s, 'messaging.destination.name') === topic && attr(s, 'sentry.op') === op);
+
+async function topicWith(partitions = 1): Promise<string> {
+  const topic = uniqueName('orders');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  return topic;
+}
+
+describe('instrumentProducer and instrumentConsumer', () => {
+  it('continue the trace from producer to consumer, with every Queues attribute', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = instrumentProducer(kafka.producer());
+    await producer.connect();
+    const message: Message = {
+      key: 'order-1',
+      value: 'hello',
+      headers: { tenant: 'acme', empty: undefined },
+    };
+    const before = JSON.stringify(message);
+    await Sentry.startSpan({ name: 'checkout', op: 'http.server' }, () =>
+      producer.send({ topic, messages: [message] }),
+    );
+    // The caller's object is unchanged: no trace headers added, the undefined header still there.
+    expect(JSON.stringify(message)).toBe(before);
+    expect('empty' in (message.headers ?? {})).toBe(true);
+
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), { groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received: KafkaMessage[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message: m }) => {
+          received.push(m);
+          resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+
+    await waitUntil(() => spansOn(topic, 'queue.process').length > 0 || undefined, {
+      what: 'the process span',
+    });
+    const [publish] = spansOn(topic, 'queue.publish');
+    const [process_] = spansOn(topic, 'queue.process');
+    expect(process_?.trace_id).toBe(publish?.trace_id);
+    expect(process_?.parent_span_id).toBe(publish?.span_id);
+    const checkout = spans().find((s) => s.name === 'checkout');
+    expect(publish?.parent_span_id).toBe(checkout?.span_id);
+
+    const id = received[0]?.headers?.[FAULTLINE_HEADERS.messageId]?.toString();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(attr(publish, 'messaging.message.id')).toBe(id);
+    expect(attr(publish, 'messaging.message.body.size')).toBe(5);
+    expect(attr(process_, 'messaging.message.id')).toBe(id);
+    expect(attr(process_, 'messaging.system')).toBe('kafka');
+    expect(attr(process_, 'messaging.message.body.size')).toBe(5);
+    expect(attr(process_, 'messaging.message.retry.count')).toBe(0);
+    expect(attr(process_, 'messaging.destination.partition.id')).toBe('0');
+    expect(attr(process_, 'messaging.kafka.offset')).toBe(0);
+    expect(attr(process_, 'messaging.consumer.group.name')).toBe(groupId);
+    const latency = attr(process_, 'messaging.message.receive.latency') as number;
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThan(30_000);
+    expect(attr(process_, 'messaging.kafka.message.key')).toBeUndefined(); // keys only when allowed
+    expect(process_?.status).toBe('ok');
+  });
+
+  it('captures a failing message once with its Kafka context, retries it, dead-letters it, and goes on', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'poison' }, { value: 'good' }] });
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), {
+      groupId,
+      onFailure: { type: 'retry-topics', producer, maxAttempts: 3 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(String(message.value));
+        if (String(message.value) === 'poison') throw new TypeError('cannot parse order');
+      },
+    });
+    await waitUntil(() => seen.filter((v) => v === 'poison').length >= 3 || undefined, {
+      what: '3 attempts',
+      timeoutMs: 20_000,
+    });
+    const reader = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    await reader.connect();
+    await reader.subscribe({ topic: `${topic}.dead-letter`, fromBeginning: true });
+    const dead = await new Promise<KafkaMessage>(
+      (resolve) => void reader.run({ eachMessage: async ({ message }) => resolve(message) }),
+    );
+    await reader.disconnect();
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+
+    expect(seen).toContain('good');
+    expect(seen.filter((v) => v === 'poison')).toHaveLength(3); // never loops forever
+    const header = (name: string) => dead.headers?.[name]?.toString();
+    expect(String(dead.value)).toBe('poison');
+    expect({
+      topic: header(FAULTLINE_HEADERS.originalTopic),
+      partition: header(FAULTLINE_HEADERS.originalPartition),
+      offset: header(FAULTLINE_HEADERS.originalOffset),
+      group: header(FAULTLINE_HEADERS.group),
+      errorClass: header(FAULTLINE_HEADERS.errorClass),
+      errorMessage: header(FAULTLINE_HEADERS.errorMessage),
+      attempt: header(FAULTLINE_HEADERS.attempt),
+    }).toEqual({
+      topic,
+      partition: '0',
+      offset: '0',
+      group: groupId,
+      errorClass: 'TypeError',
+      errorMessage: 'cannot parse order',
+      attempt: '3',
+    });
+    expect(header(FAULTLINE_HEADERS.originalTimestamp)).toMatch(/^\d+$/);
+
+    const events = ingest.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.contexts?.kafka).toMatchObject({
+      topic,
+      partition: 0,
+      group: groupId,
+      attempt: 3,
+      original_topic: topic,
+      original_partition: 0,
+      original_offset: '0',
+    });
+    expect(events[0]?.exception?.values?.[0]?.value).toBe('cannot parse order');
+    const crumbs = (events[0]?.breadcrumbs ?? []).map((b) => b.message);
+    expect(crumbs).toEqual(expect.arrayContaining(['joined the group']));
+    const failedSpans = spansOn(topic, 'queue.process').filter((s) => s.status === 'error');
+    expect(failedSpans.length).toBe(3);
+  });
+
+  it('leaves rebalance breadcrumbs that appear on the next error', async () => {
+    const topic = await topicWith(2);
+    const groupId = uniqueName('group');
+    const first = instrumentConsumer(kafka.consumer({ groupId, heartbeatInterval: 200 }), { groupId });
+    await first.connect();
+    await first.subscribe({ topic, fromBeginning: true });
+    let failed = false;
+    await first.run({
+      eachMessage: async ({ message }) => {
+        if (String(message.value) === 'boom') {
+          failed = true;
+          throw new Error('after the rebalance');
+        }
+      },
+    });
+    const second = kafka.consumer({ groupId });
+    await second.connect();
+    await second.subscribe({ topic, fromBeginning: true });
+    await second.run({ eachMessage: async () => undefined });
+    await second.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await waitUntil(
+      async () => {
+        if (failed) return true;
+        await producer.send({
+          topic,
+          messages: [
+            { value: 'boom', partition: 0 },
+            { value: 'boom', partition: 1 },
+          ],
+        });
+        return undefined;
+      },
+      { what: 'the failing message on the first consumer', timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    await first.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+    const event = ingest.items<Sentry.Event>('event').find((e) => e.contexts?.kafka?.topic === topic);
+    const crumbs = (event?.breadcrumbs ?? [])
+      .filter((b) => b.category === 'kafka.consumer')
+      .map((b) => b.message);
+    expect(crumbs).toContain('rebalancing');
+  });
+
+  it('instruments a CommonJS consumer without preload flags', async () => {
+    const topic = await topicWith();
+    const result = await runNodeScript(
+      fileURLToPath(new URL('./fixtures/cjs-consumer.cjs', import.meta.url)),
+      {
+        env: {
+          PATH: process.env.PATH,
+          FIXTURE_DSN: ingest.dsn(6),
+          FIXTURE_BROKERS: JSON.stringify(inject('kafkaBrokers')),
+          FIXTURE_TOPIC: topic,
+          FIXTURE_GROUP: uniqueName('cjs'),
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(result.stdout).toContain('cjs done');
+    const [publish] = spansOn(topic, 'queue.publish');
+    const [process_] = spansOn(topic, 'queue.process');
+    expect(process_?.parent_span_id).toBe(publish?.span_id);
+  });
+});
