@@ -1,3 +1,6 @@
+// KafkaJS instrumentation, re-exported so one import serves a service (see kafkajsInstrumentation).
+export type { FailurePolicy, InstrumentConsumerOptions, InstrumentProducerOptions } from '@faultline/kafkajs';
+export { instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';
 export type { ConfigProblem } from './config-error.js';
 export { ConfigError } from './config-error.js';
 export type { AppInfo } from './detect-app.js';

@@ -55,7 +55,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   if (kafka) userOptions.transport = kafka.factory;
   let salvage: Salvage | undefined;
   const client = Sentry.init(
-    sentryOptions(userOptions, config, logger, (event) => salvage?.forget(event.event_id)),
+    sentryOptions(userOptions, config, logger, (event) => salvage?.forget(event.event_id), options),
   );
   if (kafka && client && kafka.factory.current) {
     salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current);
@@ -98,6 +98,7 @@ function sentryOptions(
   config: ResolvedConfig,
   logger: Logger,
   onErrorDropped: (event: ErrorEvent) => void,
+  options: FaultlineOptions,
 ): Sentry.NodeOptions {
   const sentry: Sentry.NodeOptions = {
     ...user,
@@ -109,6 +110,7 @@ function sentryOptions(
     // Faultline flushes at shutdown itself, within its own bound.
     shutdownTimeout: config.shutdownTimeoutMs,
   };
+  sentry.integrations = composeIntegrations(user.integrations, options.kafkajsInstrumentation ?? 'faultline');
   // The trace sampler carries the rate; tracesSampleRate stays as a fallback when a user's
   // own tracesSampler is in place.
   if (config.tracesSampleRate !== undefined) sentry.tracesSampleRate = config.tracesSampleRate;
@@ -135,4 +137,23 @@ function startKafkaTransport(config: ResolvedConfig): {
     spool: kafka.spool === false ? false : { dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes },
   });
   return { module, factory };
+}
+
+type Integrations = Sentry.NodeOptions['integrations'];
+
+/**
+ * The SDK's default integrations, less Sentry's kafkajs integration when Faultline's
+ * instrumentation makes the KafkaJS spans, then the user's own integrations as the SDK would
+ * apply them (an array adds to or replaces defaults by name; a function gets the defaults).
+ */
+function composeIntegrations(user: Integrations, kafkajs: 'faultline' | 'sentry'): Integrations {
+  return (defaults) => {
+    const base =
+      kafkajs === 'faultline' ? defaults.filter((integration) => integration.name !== 'Kafka') : defaults;
+    if (typeof user === 'function') return user(base);
+    if (Array.isArray(user)) {
+      return [...base.filter((d) => !user.some((u) => u.name === d.name)), ...user];
+    }
+    return base;
+  };
 }

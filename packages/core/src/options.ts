@@ -92,6 +92,15 @@ export interface FaultlineOptions {
    */
   spool?: { dir?: string; maxBytes?: number } | false;
 
+  /**
+   * Who makes KafkaJS spans. `faultline`: Sentry's own kafkajs integration is removed, so the
+   * consumers and producers you wrap with `instrumentConsumer` / `instrumentProducer` are the only
+   * source (no span twice; theirs lacks the Queues attributes and needs preload flags in ESM).
+   * `sentry`: Sentry's integration stays and you should not wrap clients.
+   * @default 'faultline'
+   */
+  kafkajsInstrumentation?: 'faultline' | 'sentry';
+
   /** Adaptive error and trace sampling; see `SamplingOptions`. @default on, with the defaults there */
   sampling?: SamplingOptions;
 

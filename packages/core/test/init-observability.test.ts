@@ -118,6 +118,30 @@ describe('initObservability', () => {
     expect(Sentry.getClient()).toBeUndefined();
   });
 
+  it("removes Sentry's kafkajs integration unless told to keep it, and keeps the user's integrations", () => {
+    vi.stubEnv('SENTRY_DSN', ingest.dsn());
+    const custom = { name: 'Custom', setupOnce: () => undefined };
+    handle = initObservability({
+      handleSignals: false,
+      tracesSampleRate: 1,
+      sentry: { integrations: [custom] },
+    });
+    const names = () => (Sentry.getClient()?.getOptions().integrations ?? []).map((i) => i.name);
+    expect(names()).not.toContain('Kafka');
+    expect(names()).toContain('Custom');
+    expect(names()).toContain('Http');
+  });
+
+  it("keeps Sentry's kafkajs integration with kafkajsInstrumentation: sentry", async () => {
+    vi.stubEnv('SENTRY_DSN', ingest.dsn());
+    handle = initObservability({
+      handleSignals: false,
+      tracesSampleRate: 1,
+      kafkajsInstrumentation: 'sentry',
+    });
+    expect((Sentry.getClient()?.getOptions().integrations ?? []).map((i) => i.name)).toContain('Kafka');
+  });
+
   it('bounds flush() even when the ingest hangs', async () => {
     vi.stubEnv('SENTRY_DSN', ingest.dsn());
     ingest.setDefaultReply({ delayMs: 5_000 });

@@ -242,6 +242,42 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect(crumbs).toContain('rebalancing');
   });
 
+  it('gives an eachBatch a receive span and one process span per message, linked to its producer', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = instrumentProducer(kafka.producer());
+    await producer.connect();
+    await Sentry.startSpan({ name: 'publish three', op: 'function' }, () =>
+      producer.send({ topic, messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] }),
+    );
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), { groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let handled = 0;
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          handled += batch.messages.length;
+          if (handled >= 3) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+    await waitUntil(() => spansOn(topic, 'queue.process').length >= 3 || undefined, {
+      what: '3 process spans',
+    });
+    const [receive] = spansOn(topic, 'queue.receive');
+    expect(attr(receive, 'messaging.batch.message_count')).toBe(3);
+    const publishIds = new Set(spansOn(topic, 'queue.publish').map((s) => s.span_id));
+    const linked = spansOn(topic, 'queue.process').map(
+      (s) => (s as SpanJson & { links?: { span_id: string }[] }).links?.[0]?.span_id,
+    );
+    expect(linked).toHaveLength(3);
+    for (const spanId of linked) expect(publishIds.has(spanId ?? '')).toBe(true);
+  });
+
   it('instruments a CommonJS consumer without preload flags', async () => {
     const topic = await topicWith();
     const result = await runNodeScript(

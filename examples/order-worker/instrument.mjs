@@ -1,0 +1,3 @@
+import { initObservability } from '@faultline/core';
+
+initObservability({ service: 'order-worker', tracesSampleRate: 1.0 });
