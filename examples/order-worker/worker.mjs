@@ -10,6 +10,11 @@ const kafka = new Kafka({
   logLevel: logLevel.WARN,
 });
 const topic = process.env.ORDERS_TOPIC ?? 'orders';
+const admin = kafka.admin();
+await admin.connect();
+// Subscribing to a topic that does not exist yet fails in KafkaJS.
+await admin.createTopics({ topics: [{ topic }, { topic: `${topic}.dead-letter` }], waitForLeaders: true });
+await admin.disconnect();
 const producer = instrumentProducer(kafka.producer());
 await producer.connect();
 
