@@ -1,9 +1,11 @@
 import type { IHeaders } from 'kafkajs';
 
-/** A header's value as text: Buffers decoded, arrays joined with commas (duplicate keys). */
+/** A header's value as text: Buffers decoded, arrays joined with commas (duplicate keys). Exact name match. */
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  const value = headers[name] ?? headers[Object.keys(headers).find((k) => k.toLowerCase() === name) ?? ''];
+  // Exact names only: producers write these headers in lower case, and a scan per lookup would
+  // cost every message an allocation.
+  const value = headers[name];
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return value.map((v) => v.toString()).join(',');
   return value.toString();
