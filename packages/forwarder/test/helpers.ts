@@ -1,3 +1,4 @@
+import { createTopic } from '@faultline/testkit';
 import { createEnvelope, type Envelope, serializeEnvelope } from '@sentry/core';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -25,13 +26,8 @@ export async function produce(
   values: Buffer[],
   partitions = 1,
 ): Promise<void> {
+  await createTopic(brokers, topic, partitions);
   const kafka = new Kafka({ brokers, clientId: 'forwarder-test', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin
-    .createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
-    .catch(() => false);
-  await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type KafkaBroker, runNodeScript, startKafka, uniqueName } from '@faultline/testkit';
+import { createTopic, type KafkaBroker, runNodeScript, startKafka, uniqueName } from '@faultline/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, bench, describe } from 'vitest';
 
@@ -12,10 +12,7 @@ const COUNT = 20_000;
 const broker: KafkaBroker = await startKafka();
 const topic = uniqueName('bench-consume');
 const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-await admin.connect();
-await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-await admin.disconnect();
+await createTopic(broker.brokers, topic);
 const producer = kafka.producer();
 await producer.connect();
 for (let i = 0; i < COUNT; i += 1000) {

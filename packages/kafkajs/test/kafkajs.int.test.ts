@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   createIngestDouble,
+  createTopic,
   type IngestDouble,
   runNodeScript,
   uniqueName,
@@ -51,10 +52,7 @@ const spansOn = (topic: string, op: string) =>
 
 async function topicWith(partitions = 1): Promise<string> {
   const topic = uniqueName('orders');
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTopic(inject('kafkaBrokers'), topic, partitions);
   return topic;
 }
 

@@ -1,5 +1,6 @@
 export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from './bugsink-client.js';
 export { connectBugsink } from './bugsink-client.js';
+export { createTopic } from './create-topic.js';
 export { freePort } from './free-port.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
 export { createIngestDouble } from './ingest-double.js';

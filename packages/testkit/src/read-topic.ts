@@ -1,4 +1,5 @@
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { createTopic } from './create-topic.js';
 import { uniqueName } from './unique-name.js';
 
 /**
@@ -16,11 +17,7 @@ export async function readTopic(
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const messages: KafkaMessage[] = [];
   try {
-    // Subscribing to a topic that does not exist yet fails; make sure it does.
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true }).catch(() => false);
-    await admin.disconnect();
+    await createTopic(brokers, topic);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import * as Sentry from '@sentry/core';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createIngestDouble, type IngestDouble, uniqueName } from '../src/index.js';
+import { createIngestDouble, createTopic, type IngestDouble, uniqueName } from '../src/index.js';
 
 describe('the started Kafka broker', () => {
   it('takes messages from a KafkaJS producer and gives them to a consumer', async () => {
@@ -11,10 +11,7 @@ describe('the started Kafka broker', () => {
       logLevel: logLevel.WARN,
     });
     const topic = uniqueName('testkit');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(inject('kafkaBrokers'), topic);
 
     const producer = kafka.producer();
     await producer.connect();

@@ -1,0 +1,19 @@
+import { Kafka, logLevel } from 'kafkajs';
+
+/**
+ * Creates a topic and waits for its leaders (KafkaJS cannot subscribe to a topic that does not
+ * exist yet). An existing topic is left as it is.
+ */
+export async function createTopic(brokers: string[], topic: string, partitions = 1): Promise<void> {
+  const admin = new Kafka({
+    brokers,
+    clientId: 'faultline-testkit-admin',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
