@@ -1,5 +1,3 @@
-import { makeDsn } from '@sentry/core';
-
 /** A DSN parsed far enough to route and authenticate an envelope. */
 export interface RoutedDsn {
   protocol: 'http' | 'https';
@@ -11,16 +9,29 @@ export interface RoutedDsn {
   projectId: string;
 }
 
-/** Parses a DSN with `@sentry/core`'s own parser (which logs nothing unless SDK debug is on). */
+/**
+ * Parses a DSN without logging anything. (`@sentry/core`'s `makeDsn` prints a string it cannot
+ * parse to the console in full, and a DSN from a message must never reach a log.)
+ */
 export function parseRoutedDsn(text: string): RoutedDsn | undefined {
-  const dsn = makeDsn(text);
-  if (!dsn?.publicKey) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const protocol = url.protocol.slice(0, -1);
+  if ((protocol !== 'http' && protocol !== 'https') || !url.username || url.search || url.hash)
+    return undefined;
+  const segments = url.pathname.split('/').filter(Boolean);
+  const projectId = segments.pop();
+  if (!projectId || !/^\d+$/.test(projectId)) return undefined;
   return {
-    protocol: dsn.protocol,
-    publicKey: dsn.publicKey,
-    host: dsn.port ? `${dsn.host}:${dsn.port}` : dsn.host,
-    path: dsn.path ? `/${dsn.path}` : '',
-    projectId: dsn.projectId,
+    protocol,
+    publicKey: decodeURIComponent(url.username),
+    host: url.host,
+    path: segments.length > 0 ? `/${segments.join('/')}` : '',
+    projectId,
   };
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAllowList, parseRoutedDsn } from '../src/index.js';
 
 describe('parseRoutedDsn', () => {
@@ -16,9 +16,22 @@ describe('parseRoutedDsn', () => {
       projectId: '7',
     });
   });
-  it('rejects what is not a DSN with a key', () => {
-    for (const text of ['', 'nope', 'https://o1.ingest.sentry.io/42', 'ftp://k@h/1', 'https://k@h/abc']) {
-      expect(parseRoutedDsn(text)).toBeUndefined();
+  it('rejects what is not a DSN with a key, and never logs it', () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const text of [
+        '',
+        'nope',
+        'https://o1.ingest.sentry.io/42',
+        'ftp://k@h/1',
+        'https://k@h/abc',
+        'secret-key@nowhere',
+      ]) {
+        expect(parseRoutedDsn(text)).toBeUndefined();
+      }
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
     }
   });
 });
