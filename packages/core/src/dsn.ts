@@ -22,7 +22,9 @@ export function parseDsn(text: string): DsnParts | undefined {
   }
   const protocol = url.protocol.slice(0, -1);
   if (protocol !== 'http' && protocol !== 'https') return undefined;
-  if (!url.username || !url.hostname || url.search || url.hash) return undefined;
+  // The key must be what the SDK's own parser accepts (\w+): a DSN it rejects it would print
+  // to the console in full.
+  if (!/^\w+$/.test(url.username) || !url.hostname || url.search || url.hash) return undefined;
   const segments = url.pathname.split('/').filter(Boolean);
   const projectId = segments.pop();
   if (!projectId || !/^\d+$/.test(projectId)) return undefined;

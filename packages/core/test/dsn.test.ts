@@ -26,6 +26,7 @@ describe('parseDsn', () => {
       'https://k@h/x',
       'https://k@h/1?x=1',
       'ws://k@h/1',
+      'https://key-with-dash@h/1',
     ]) {
       expect(parseDsn(text)).toBeUndefined();
     }
