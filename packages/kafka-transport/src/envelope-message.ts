@@ -24,26 +24,48 @@ export interface EnvelopeMessage {
 }
 
 /**
+ * The message contract in one place: key `<project id>:<trace id | event id>` (one trace stays on
+ * one partition) and the schema, item-type and public-DSN headers, around the envelope bytes.
+ * Used for fresh envelopes and for envelopes read back from the spool alike.
+ */
+export function contractMessage(
+  value: Buffer,
+  facts: {
+    dsn: string | undefined;
+    projectId: string;
+    traceId: string | undefined;
+    eventId: string | undefined;
+    types: string[];
+  },
+): EnvelopeMessage {
+  const headers: Record<string, string> = {
+    [HEADERS.schema]: SCHEMA_VERSION,
+    [HEADERS.itemTypes]: facts.types.join(','),
+  };
+  if (facts.dsn) headers[HEADERS.dsn] = facts.dsn;
+  return {
+    message: { key: `${facts.projectId}:${facts.traceId ?? facts.eventId ?? ''}`, value, headers },
+    categories: facts.types.map((type) =>
+      envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]),
+    ),
+  };
+}
+
+/**
  * The Kafka message for an envelope. Value: the serialized envelope, byte for byte what the SDK
- * would POST, with the public DSN in its header (the forwarder routes by it). Key: project id
- * plus trace id (or event id), so one trace stays on one partition. Headers: schema version,
- * public DSN, item types.
+ * would POST, with the public DSN in its header (the forwarder routes by it); key and headers as
+ * in `contractMessage`.
  */
 export function toEnvelopeMessage(envelope: Envelope, target: IngestTarget | undefined): EnvelopeMessage {
   const [header, items] = envelope;
   if (target && !header.dsn) header.dsn = target.dsn;
   const serialized = serializeEnvelope(envelope);
   const value = typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : Buffer.from(serialized);
-  const types = items.map(([itemHeader]) => itemHeader.type);
-  const traceId = (header.trace as { trace_id?: string } | undefined)?.trace_id;
-  const id = traceId ?? (header.event_id as string | undefined) ?? '';
-  const headers: Record<string, string> = {
-    [HEADERS.schema]: SCHEMA_VERSION,
-    [HEADERS.itemTypes]: types.join(','),
-  };
-  if (target) headers[HEADERS.dsn] = target.dsn;
-  return {
-    message: { key: `${target?.projectId ?? ''}:${id}`, value, headers },
-    categories: types.map((type) => envelopeItemTypeToDataCategory(type)),
-  };
+  return contractMessage(value, {
+    dsn: target?.dsn,
+    projectId: target?.projectId ?? '',
+    traceId: (header.trace as { trace_id?: string } | undefined)?.trace_id,
+    eventId: header.event_id as string | undefined,
+    types: items.map(([itemHeader]) => itemHeader.type),
+  });
 }

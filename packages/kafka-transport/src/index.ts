@@ -1,5 +1,5 @@
 export type { EnvelopeMessage } from './envelope-message.js';
-export { HEADERS, SCHEMA_VERSION, toEnvelopeMessage } from './envelope-message.js';
+export { contractMessage, HEADERS, SCHEMA_VERSION, toEnvelopeMessage } from './envelope-message.js';
 export type { IngestTarget } from './ingest-target.js';
 export { ingestTargetFromUrl } from './ingest-target.js';
 export type { KafkaTransportOptions } from './kafka-transport-options.js';

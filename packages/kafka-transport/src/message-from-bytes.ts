@@ -1,15 +1,11 @@
-import { type DataCategory, envelopeItemTypeToDataCategory } from '@sentry/core';
-import type { Message } from 'kafkajs';
-import { HEADERS, SCHEMA_VERSION } from './envelope-message.js';
+import { contractMessage, type EnvelopeMessage } from './envelope-message.js';
 
 /**
  * Rebuilds the Kafka message (key and headers) for envelope bytes read back from the spool,
  * from the envelope's own header line and item headers. Undefined when the bytes are not an
  * envelope.
  */
-export function messageFromBytes(
-  value: Buffer,
-): { message: Message & { value: Buffer }; categories: DataCategory[] } | undefined {
+export function messageFromBytes(value: Buffer): EnvelopeMessage | undefined {
   const firstLineEnd = value.indexOf(0x0a);
   let header: { dsn?: string; event_id?: string; trace?: { trace_id?: string } };
   try {
@@ -18,19 +14,13 @@ export function messageFromBytes(
     return undefined;
   }
   if (!header || typeof header !== 'object') return undefined;
-  const types = itemTypes(value, firstLineEnd);
-  const projectId = header.dsn ? (/\/(\d+)\/?$/.exec(header.dsn)?.[1] ?? '') : '';
-  const headers: Record<string, string> = {
-    [HEADERS.schema]: SCHEMA_VERSION,
-    [HEADERS.itemTypes]: types.join(','),
-  };
-  if (header.dsn) headers[HEADERS.dsn] = header.dsn;
-  return {
-    message: { key: `${projectId}:${header.trace?.trace_id ?? header.event_id ?? ''}`, value, headers },
-    categories: types.map((type) =>
-      envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]),
-    ),
-  };
+  return contractMessage(value, {
+    dsn: header.dsn,
+    projectId: header.dsn ? (/\/(\d+)\/?$/.exec(header.dsn)?.[1] ?? '') : '',
+    traceId: header.trace?.trace_id,
+    eventId: header.event_id,
+    types: itemTypes(value, firstLineEnd),
+  });
 }
 
 /** Item types, read from the item header lines (honouring `length` where given). */
