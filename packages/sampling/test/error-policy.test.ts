@@ -246,3 +246,31 @@ describe('fingerprints', () => {
     );
   });
 });
+
+describe('fingerprintHash and fingerprintOf agree', () => {
+  it('hash equal exactly when the readable fingerprints are equal', async () => {
+    const { fingerprintOf, fingerprintHash } = await import('../src/index.js');
+    const messages = [
+      'user 1 not found',
+      'user 22 not found',
+      'user abc not found',
+      'id 5f0c2a1e-0b1d-4c7f-8a0e-5b2d6c9f1a3e failed',
+      'id 0a1b2c3d-0b1d-4c7f-8a0e-000000000000 failed',
+      'id x-y failed',
+      'order-service timed out after 30.5s',
+      'order-service timed out after 2s',
+      'token deadbeefcafe expired',
+      'token deadbeef expired',
+      'token dead expired',
+      '-leading dash 1-',
+      'x'.repeat(250),
+      `${'x'.repeat(199)}1 tail`,
+    ];
+    const events = messages.flatMap((m) => [errorEvent(m), errorEvent(m, 'error', 'RangeError')]);
+    for (const a of events) {
+      for (const b of events) {
+        expect(fingerprintHash(a) === fingerprintHash(b)).toBe(fingerprintOf(a) === fingerprintOf(b));
+      }
+    }
+  });
+});
