@@ -6,7 +6,8 @@ import { afterAll, bench, describe } from 'vitest';
 // Messages per second consumed from the real broker: raw KafkaJS, the instrumented consumer at
 // trace rates 0, 0.1 and 1.0, and a consumer under Sentry's own kafkajs integration at the same
 // rates, all in one run. Each configuration runs in a process of its own (consume-rate.mjs); the
-// figures are printed together at the end, raw first as the baseline.
+// figures are printed together at the end, each beside its baseline (raw KafkaJS, and Sentry's
+// integration at the same rate).
 
 const COUNT = 20_000;
 const broker: KafkaBroker = await startKafka();
@@ -25,7 +26,12 @@ for (let i = 0; i < COUNT; i += 1000) {
 }
 await producer.disconnect();
 
-const results: string[] = [];
+const ROUNDS = 3;
+const RATES = [0, 0.1, 1] as const;
+// Best of ROUNDS per configuration: the machine is shared, and a slow round says more about the
+// neighbours than about the code. Rounds interleave the configurations so drift hits all alike.
+const best = new Map<string, number>();
+const failures: string[] = [];
 async function measure(mode: string, rate: number): Promise<void> {
   const result = await runNodeScript(fileURLToPath(new URL('./consume-rate.mjs', import.meta.url)), {
     env: {
@@ -38,17 +44,28 @@ async function measure(mode: string, rate: number): Promise<void> {
     },
     timeoutMs: 300_000,
   });
-  results.push(result.stdout.trim() || `${mode} ${rate}: ${result.stderr.slice(-300)}`);
+  const perSecond = (JSON.parse(result.stdout.trim().split('\n').at(-1) || '{}') as { perSecond?: number })
+    .perSecond;
+  if (typeof perSecond !== 'number') {
+    failures.push(`${mode} ${rate}: ${result.stderr.slice(-300)}`);
+    return;
+  }
+  const key = `${mode} ${rate}`;
+  best.set(key, Math.max(best.get(key) ?? 0, perSecond));
 }
 
-describe(`consume ${COUNT} messages (one process per configuration)`, () => {
+describe(`consume ${COUNT} messages (one process per configuration, best of ${ROUNDS})`, () => {
   bench(
     'all configurations',
     async () => {
-      await measure('raw', 0);
-      for (const rate of [0, 0.1, 1]) {
-        await measure('faultline', rate);
-        await measure('sentry', rate);
+      for (let round = 0; round < ROUNDS; round++) {
+        await measure('raw', 0);
+        await measure('sdk', 0);
+        await measure('isolation', 0);
+        for (const rate of RATES) {
+          await measure('faultline', rate);
+          await measure('sentry', rate);
+        }
       }
     },
     { iterations: 1, warmupIterations: 0, warmupTime: 0, time: 0 },
@@ -56,6 +73,28 @@ describe(`consume ${COUNT} messages (one process per configuration)`, () => {
 });
 
 afterAll(async () => {
-  console.log(`kafkajs consumption, messages per second:\n  ${results.join('\n  ')}`);
+  const raw = best.get('raw 0') ?? Number.NaN;
+  const figure = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en'));
+  const sdk = best.get('sdk 0');
+  const isolation = best.get('isolation 0');
+  const lines = [
+    `raw KafkaJS (baseline)            ${figure(raw).padStart(9)} msg/s`,
+    `Sentry.init, consumer not wrapped ${figure(sdk).padStart(9)} msg/s  ` +
+      `${((sdk ?? Number.NaN) / raw).toFixed(2)} of raw (the SDK's presence alone)`,
+    `Sentry.withIsolationScope per msg ${figure(isolation).padStart(9)} msg/s  ` +
+      `${((isolation ?? Number.NaN) / raw).toFixed(2)} of raw (the floor for a scope per message)`,
+  ];
+  for (const rate of RATES) {
+    const ours = best.get(`faultline ${rate}`);
+    const sentry = best.get(`sentry ${rate}`);
+    lines.push(
+      `Faultline, trace rate ${String(rate).padEnd(4)}        ${figure(ours).padStart(9)} msg/s  ` +
+        `${((ours ?? Number.NaN) / raw).toFixed(2)} of raw (aim at rate 0: 0.90)`,
+      `Sentry's integration, rate ${String(rate).padEnd(4)}   ${figure(sentry).padStart(9)} msg/s  ` +
+        `Faultline is ${((ours ?? Number.NaN) / (sentry ?? Number.NaN)).toFixed(2)}x this (aim: above 1)`,
+    );
+  }
+  console.log(`kafkajs consumption, ${COUNT} messages, best of ${ROUNDS}:\n  ${lines.join('\n  ')}`);
+  if (failures.length > 0) console.log(`failed runs:\n  ${failures.join('\n  ')}`);
   await broker.destroy();
 }, 120_000);

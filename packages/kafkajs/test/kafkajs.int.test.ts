@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   createIngestDouble,
@@ -26,11 +27,13 @@ let kafka: Kafka;
 
 beforeAll(async () => {
   ingest = await createIngestDouble();
-  // Sentry's own kafkajs integration is left out: these tests are about Faultline's spans.
+  // Sentry's own kafkajs integration is left out: these tests are about Faultline's spans. So is
+  // its Http integration: the ingest doubles serve in this process, and a server span for each
+  // envelope they receive would be sent to them in turn, without end.
   Sentry.init({
     dsn: ingest.dsn(6),
     tracesSampleRate: 1,
-    integrations: (all) => all.filter((i) => i.name !== 'Kafka'),
+    integrations: (all) => all.filter((i) => i.name !== 'Kafka' && i.name !== 'Http'),
   });
   kafka = new Kafka({
     brokers: inject('kafkaBrokers'),
@@ -49,6 +52,14 @@ function spans(): SpanJson[] {
 }
 const spansOn = (topic: string, op: string) =>
   spans().filter((s) => attr(s, 'messaging.destination.name') === topic && attr(s, 'sentry.op') === op);
+type ClientReport = { discarded_events?: { reason: string; category: string; quantity: number }[] };
+/** Spans the client reports as dropped by sampling, across every client report `from` received. */
+const unsampledSpans = (from: IngestDouble) =>
+  from
+    .items<ClientReport>('client_report')
+    .flatMap((report) => report.discarded_events ?? [])
+    .filter((d) => d.reason === 'sample_rate' && d.category === 'span')
+    .reduce((sum, d) => sum + d.quantity, 0);
 
 async function topicWith(partitions = 1): Promise<string> {
   const topic = uniqueName('orders');
@@ -194,6 +205,114 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect(failedSpans.length).toBe(3);
   });
 
+  it('gives a message its producer did not sample no span, yet its error continues the trace and the drop is counted', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const traceId = randomUUID().replace(/-/g, '');
+    const parentSpanId = randomUUID().replace(/-/g, '').slice(0, 16);
+    const headers = {
+      'sentry-trace': `${traceId}-${parentSpanId}-0`,
+      baggage: `sentry-trace_id=${traceId},sentry-sampled=false,sentry-sample_rand=0.42`,
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { value: 'fine', headers },
+        { value: 'boom', headers },
+      ],
+    });
+    await Sentry.flush(3000);
+    const droppedBefore = unsampledSpans(ingest);
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), {
+      groupId,
+      onFailure: { type: 'retry-topics', producer, maxAttempts: 1 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let handled = 0;
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        handled++;
+        if (String(message.value) === 'boom') throw new Error('failed without a span');
+      },
+    });
+    await waitUntil(() => handled >= 2 || undefined, { what: 'both messages handled' });
+    await waitUntil(
+      () => ingest.items<Sentry.Event>('event').find((e) => e.contexts?.kafka?.topic === topic),
+      {
+        what: 'the failure event',
+      },
+    );
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+
+    expect(spansOn(topic, 'queue.process')).toHaveLength(0);
+    const events = ingest.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.contexts?.trace?.trace_id).toBe(traceId);
+    expect(events[0]?.contexts?.trace?.parent_span_id).toBe(parentSpanId);
+    // Counted in the client report as Sentry counts an unsampled span: one per message.
+    expect(unsampledSpans(ingest) - droppedBefore).toBe(2);
+  });
+
+  it("asks Faultline's trace sampler once per message; each message is a span or a counted drop", async () => {
+    const topic = await topicWith();
+    const count = 40;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: Array.from({ length: count }, (_, i) => ({ value: String(i) })),
+    });
+    await producer.disconnect();
+    // An ingest of its own: this child's client reports and events only.
+    const own = await createIngestDouble();
+    try {
+      const result = await runNodeScript(
+        fileURLToPath(new URL('./fixtures/sampled-consumer.mjs', import.meta.url)),
+        {
+          env: {
+            PATH: process.env.PATH,
+            FIXTURE_DSN: own.dsn(8),
+            FIXTURE_BROKERS: JSON.stringify(inject('kafkaBrokers')),
+            FIXTURE_TOPIC: topic,
+            FIXTURE_GROUP: uniqueName('sampled'),
+            FIXTURE_COUNT: String(count),
+            KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          },
+          timeoutMs: 60_000,
+        },
+      );
+      const { decisions } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+      expect(decisions).toBe(count);
+
+      const processSpans = own
+        .items<{ items: SpanJson[] }>('span')
+        .flatMap((container) => container.items)
+        .filter((s) => attr(s, 'sentry.op') === 'queue.process');
+      // Rate 0.5 over 40 messages: all or none sampled has odds of 2 in a trillion.
+      expect(processSpans.length).toBeGreaterThan(0);
+      expect(processSpans.length).toBeLessThan(count);
+      for (const span of processSpans) {
+        expect(attr(span, 'sentry.sample_rate')).toBe(0.5);
+        expect(attr(span, 'faultline.presampled_rate')).toBeUndefined();
+      }
+      expect(processSpans.length + unsampledSpans(own)).toBe(count);
+
+      // Sampled or not, each message ran in a trace of its own, which its events carry.
+      const events = own.items<Sentry.Event>('event');
+      expect(events).toHaveLength(count);
+      const traceIds = new Set(events.map((e) => e.contexts?.trace?.trace_id));
+      expect(traceIds.size).toBe(count);
+      for (const span of processSpans) expect(traceIds.has(span.trace_id)).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('leaves rebalance breadcrumbs that appear on the next error', async () => {
     const topic = await topicWith(2);
     const groupId = uniqueName('group');
@@ -265,6 +384,12 @@ describe('instrumentProducer and instrumentConsumer', () => {
     await Sentry.flush(3000);
     await waitUntil(() => spansOn(topic, 'queue.process').length >= 3 || undefined, {
       what: '3 process spans',
+      describeFailure: () =>
+        JSON.stringify(
+          spans()
+            .filter((s) => attr(s, 'messaging.destination.name') === topic)
+            .map((s) => ({ name: s.name, op: attr(s, 'sentry.op') })),
+        ),
     });
     const [receive] = spansOn(topic, 'queue.receive');
     expect(attr(receive, 'messaging.batch.message_count')).toBe(3);

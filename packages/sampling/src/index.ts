@@ -17,4 +17,4 @@ export { createTargetController } from './target-controller.js';
 export type { TraceRule, TraceRuleKind } from './trace-rules.js';
 export { parseTraceRules } from './trace-rules.js';
 export type { TraceSampler, TraceSamplerOptions, TraceSamplerStats } from './trace-sampler.js';
-export { createTraceSampler } from './trace-sampler.js';
+export { createTraceSampler, PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './trace-sampler.js';

@@ -35,8 +35,20 @@ export interface TraceSamplerStats {
   classRates: Map<string, number>;
 }
 
+/**
+ * Instrumentation that decides before it starts a span (Faultline's KafkaJS consumer does, so an
+ * unsampled message costs no span) asks the sampler first, then starts the sampled span with the
+ * rate in {@link PRESAMPLED_RATE_ATTRIBUTE}: the sampler returns it as it is, without deciding or
+ * counting twice. The symbol marks samplers that honour this; it is in the global registry so the
+ * instrumentation needs no dependency on this package.
+ */
+export const PRESAMPLE_SYMBOL = Symbol.for('faultline.traceSampler.presample');
+/** See {@link PRESAMPLE_SYMBOL}. */
+export const PRESAMPLED_RATE_ATTRIBUTE = 'faultline.presampled_rate';
+
 export type TraceSampler = ((context: TracesSamplerSamplingContext) => number) & {
   stats(): TraceSamplerStats;
+  readonly [PRESAMPLE_SYMBOL]: true;
 };
 
 /**
@@ -91,9 +103,15 @@ export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSamp
   }
 
   const sampler = ((context: TracesSamplerSamplingContext) => {
-    stats.decisions++;
-    const isHead = context.parentSampled === undefined && context.parentSampleRate === undefined;
     try {
+      const presampled = context.attributes?.[PRESAMPLED_RATE_ATTRIBUTE];
+      if (typeof presampled === 'number') return presampled;
+    } catch {
+      // Decided below, where a broken context is counted.
+    }
+    stats.decisions++;
+    try {
+      const isHead = context.parentSampled === undefined && context.parentSampleRate === undefined;
       const { rate, force } = headRate(context, isHead);
       if (force || isHead) return rate;
       stats.inherited++;
@@ -105,6 +123,7 @@ export function createTraceSampler(options: TraceSamplerOptions = {}): TraceSamp
         : defaultRate;
     }
   }) as TraceSampler;
+  Object.defineProperty(sampler, PRESAMPLE_SYMBOL, { value: true });
   sampler.stats = () => ({
     ...stats,
     backpressureFactor: backpressure?.factor() ?? 1,

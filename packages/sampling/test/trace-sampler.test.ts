@@ -1,6 +1,12 @@
 import type { BaseTransportOptions, Envelope, TracesSamplerSamplingContext, Transport } from '@sentry/core';
 import { describe, expect, it } from 'vitest';
-import { createBackpressure, createTraceSampler, parseTraceRules } from '../src/index.js';
+import {
+  createBackpressure,
+  createTraceSampler,
+  PRESAMPLE_SYMBOL,
+  PRESAMPLED_RATE_ATTRIBUTE,
+  parseTraceRules,
+} from '../src/index.js';
 import { fakeClock } from './fake-clock.js';
 
 function context(
@@ -89,6 +95,18 @@ describe('createTraceSampler', () => {
     const s = createTraceSampler({ rate: 0.4 });
     expect(s(broken)).toBe(0.4);
     expect(s.stats().errors).toBe(1);
+  });
+
+  it('returns a presampled rate as given, without deciding or counting again', () => {
+    const s = createTraceSampler({ rules: 'topic:orders=0.3', target: { perMinute: 10 } });
+    expect(s[PRESAMPLE_SYMBOL]).toBe(true);
+    const attributes = { 'messaging.destination.name': 'orders', 'sentry.op': 'queue.process' };
+    const rate = s(context(attributes));
+    expect(s.stats().decisions).toBe(1);
+    // Sentry asks again when the instrumentation starts the span it decided to sample.
+    expect(s(context({ ...attributes, [PRESAMPLED_RATE_ATTRIBUTE]: rate }))).toBe(rate);
+    expect(s(context({ ...attributes, [PRESAMPLED_RATE_ATTRIBUTE]: 0.25 }))).toBe(0.25);
+    expect(s.stats().decisions).toBe(1);
   });
 });
 

@@ -1,0 +1,107 @@
+import {
+  type Client,
+  hasSpanStreamingEnabled,
+  hasSpansEnabled,
+  isTracingSuppressed,
+  parseSampleRate,
+  type Scope,
+  type SpanAttributes,
+  type TracesSamplerSamplingContext,
+} from '@sentry/core';
+
+/**
+ * A trace sampler carrying this symbol (Faultline's `createTraceSampler()` does) may be asked for
+ * a rate before the span exists, and returns the rate given in {@link PRESAMPLED_RATE_ATTRIBUTE}
+ * without deciding (or counting) again when Sentry then asks it for the same span. The name is
+ * shared through the global symbol registry, so the packages need not depend on each other.
+ */
+export const PRESAMPLE_SYMBOL = Symbol.for('faultline.traceSampler.presample');
+/** The span attribute that hands a pre-made decision's rate to such a sampler. */
+export const PRESAMPLED_RATE_ATTRIBUTE = 'faultline.presampled_rate';
+
+/** What Sentry will decide for a root span, known before paying for the span. */
+export interface Presample {
+  sampled: boolean;
+  /** The rate a Faultline sampler chose: pass it in {@link PRESAMPLED_RATE_ATTRIBUTE}. */
+  rate?: number;
+}
+
+const SAMPLED: Presample = Object.freeze({ sampled: true });
+const NOT_SAMPLED: Presample = Object.freeze({ sampled: false });
+
+/**
+ * Sentry's sampling decision for a root span started now on `scope`, made the way the SDK makes it
+ * (`sampleSpan`: tracing off, suppressed, the `tracesSampler`, else the parent's decision, else
+ * `tracesSampleRate`, compared with the trace's `sample_rand`), so that a message whose span would
+ * not be sampled costs no span at all. A negative decision is counted in the client report as
+ * Sentry counts it. `undefined` when the outcome can't be known without starting the span: a user's
+ * own `tracesSampler` (calling it twice would be visible to it), `ignoreSpans` with span streaming,
+ * or `beforeSampling` listeners.
+ */
+export function presample(
+  client: Client | undefined,
+  scope: Scope,
+  name: string,
+  attributes: () => SpanAttributes,
+): Presample | undefined {
+  if (!client) return NOT_SAMPLED;
+  const options = client.getOptions();
+  // Sentry makes a non-recording span and counts nothing in both cases.
+  if (!hasSpansEnabled(options) || isTracingSuppressed(scope)) return NOT_SAMPLED;
+  const streaming = hasSpanStreamingEnabled(client);
+  // `ignoreSpans` may drop a streamed span for a reason of its own.
+  if ((streaming && options.ignoreSpans?.length) || hasBeforeSamplingListeners(client)) return undefined;
+
+  const context = scope.getPropagationContext();
+  const parentSampled = context.sampled;
+  let rate: unknown;
+  let presampledRate: number | undefined;
+  const sampler = options.tracesSampler as
+    | (((context: TracesSamplerSamplingContext) => unknown) & { [PRESAMPLE_SYMBOL]?: boolean })
+    | undefined;
+  if (typeof sampler === 'function') {
+    if (sampler[PRESAMPLE_SYMBOL] !== true) return undefined;
+    const parentSampleRate = parseSampleRate(context.dsc?.sample_rate);
+    try {
+      rate = sampler({
+        name,
+        attributes: attributes(),
+        parentSampled,
+        parentSampleRate,
+        inheritOrSampleWith: (fallback) =>
+          typeof parentSampleRate === 'number'
+            ? parentSampleRate
+            : typeof parentSampled === 'boolean'
+              ? Number(parentSampled)
+              : fallback,
+      });
+    } catch {
+      return undefined;
+    }
+    presampledRate = parseSampleRate(rate);
+  } else {
+    rate = parentSampled ?? options.tracesSampleRate;
+  }
+  const parsed = parseSampleRate(rate);
+  const sampled = parsed !== undefined && parsed > 0 && context.sampleRand < parsed;
+  if (!sampled) {
+    // As Sentry counts an unsampled root span: a transaction only when transactions are sent.
+    if (!streaming) client.recordDroppedEvent('sample_rate', 'transaction');
+    client.recordDroppedEvent('sample_rate', 'span');
+  }
+  if (presampledRate === undefined) return sampled ? SAMPLED : NOT_SAMPLED;
+  return { sampled, rate: presampledRate };
+}
+
+/**
+ * Whether anything listens to the client's `beforeSampling` hook, which may change a decision. The
+ * hooks are private to the client: when their shape is not the expected one, assume there are.
+ */
+function hasBeforeSamplingListeners(client: Client): boolean {
+  const hooks = (client as unknown as { _hooks?: Record<string, { size?: number; length?: number }> })._hooks;
+  if (!hooks || typeof hooks !== 'object') return true;
+  const listeners = hooks.beforeSampling;
+  if (listeners === undefined) return false;
+  const count = listeners.size ?? listeners.length;
+  return typeof count !== 'number' || count > 0;
+}
