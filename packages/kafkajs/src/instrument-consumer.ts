@@ -73,7 +73,7 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
 
     const spanAttributes = attributesOnce();
     if (decision?.rate !== undefined) spanAttributes[PRESAMPLED_RATE_ATTRIBUTE] = decision.rate;
-    const span = Sentry.startInactiveSpan({ name, op: 'queue.process', attributes: spanAttributes });
+    const span = Sentry.startInactiveSpan({ name, attributes: spanAttributes });
     // Only the sampler needed it: Sentry records the rate itself (sentry.sample_rate).
     if (decision?.rate !== undefined) span.setAttribute(PRESAMPLED_RATE_ATTRIBUTE, undefined);
     return span;
@@ -156,7 +156,6 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
                     // The user's batch handler runs once; each message gets a process span linked to its producer.
                     Sentry.startInactiveSpan({
                       name: `process ${payload.batch.topic}`,
-                      op: 'queue.process',
                       attributes: processAttributes(
                         payload.batch.topic,
                         payload.batch.partition,

@@ -313,6 +313,41 @@ describe('instrumentProducer and instrumentConsumer', () => {
     }
   });
 
+  it('captures a crash KafkaJS will not restart from, with its breadcrumb', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'bug' }] });
+    await producer.disconnect();
+    // A TypeError is unrecoverable to KafkaJS: the consumer crashes with restart: false and stops.
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), { groupId });
+    let crashed = false;
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) crashed = true;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        throw new TypeError('undefined is not a function');
+      },
+    });
+    await waitUntil(() => crashed || undefined, { what: 'the crash without restart', timeoutMs: 20_000 });
+    await consumer.disconnect();
+    await Sentry.flush(3000);
+
+    const mine = ingest.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.group === groupId);
+    const mechanisms = mine.map((e) => e.exception?.values?.at(-1)?.mechanism?.type);
+    // The handler's error once, with its message context; the crash as an error of its own.
+    expect(mechanisms.filter((m) => m === 'auto.queue.faultline.kafkajs')).toHaveLength(1);
+    const crash = mine.find(
+      (e) => e.exception?.values?.at(-1)?.mechanism?.type === 'auto.queue.faultline.kafkajs.crash',
+    );
+    expect(crash).toBeDefined();
+    expect(crash?.breadcrumbs?.map((b) => b.message)).toContain('crashed, not restarting');
+  });
+
   it('leaves rebalance breadcrumbs that appear on the next error', async () => {
     const topic = await topicWith(2);
     const groupId = uniqueName('group');
