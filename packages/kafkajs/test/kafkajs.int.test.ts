@@ -4,6 +4,7 @@ import {
   createIngestDouble,
   createTopic,
   type IngestDouble,
+  readTopic,
   runNodeScript,
   uniqueName,
   waitUntil,
@@ -60,6 +61,22 @@ const unsampledSpans = (from: IngestDouble) =>
     .flatMap((report) => report.discarded_events ?? [])
     .filter((d) => d.reason === 'sample_rate' && d.category === 'span')
     .reduce((sum, d) => sum + d.quantity, 0);
+
+/** Runs a fixture script in a process of its own, against the broker and the given DSN. */
+function runFixture(name: string, dsn: string, topic: string, env: Record<string, string> = {}) {
+  return runNodeScript(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), {
+    env: {
+      PATH: process.env.PATH,
+      FIXTURE_DSN: dsn,
+      FIXTURE_BROKERS: JSON.stringify(inject('kafkaBrokers')),
+      FIXTURE_TOPIC: topic,
+      FIXTURE_GROUP: uniqueName(name.split('.')[0] ?? 'fixture'),
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...env,
+    },
+    timeoutMs: 60_000,
+  });
+}
 
 async function topicWith(partitions = 1): Promise<string> {
   const topic = uniqueName('orders');
@@ -271,21 +288,9 @@ describe('instrumentProducer and instrumentConsumer', () => {
     // An ingest of its own: this child's client reports and events only.
     const own = await createIngestDouble();
     try {
-      const result = await runNodeScript(
-        fileURLToPath(new URL('./fixtures/sampled-consumer.mjs', import.meta.url)),
-        {
-          env: {
-            PATH: process.env.PATH,
-            FIXTURE_DSN: own.dsn(8),
-            FIXTURE_BROKERS: JSON.stringify(inject('kafkaBrokers')),
-            FIXTURE_TOPIC: topic,
-            FIXTURE_GROUP: uniqueName('sampled'),
-            FIXTURE_COUNT: String(count),
-            KAFKAJS_NO_PARTITIONER_WARNING: '1',
-          },
-          timeoutMs: 60_000,
-        },
-      );
+      const result = await runFixture('sampled-consumer.mjs', own.dsn(8), topic, {
+        FIXTURE_COUNT: String(count),
+      });
       const { decisions } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
       expect(decisions).toBe(count);
 
@@ -436,22 +441,41 @@ describe('instrumentProducer and instrumentConsumer', () => {
     for (const spanId of linked) expect(publishIds.has(spanId ?? '')).toBe(true);
   });
 
-  it('instruments a CommonJS consumer without preload flags', async () => {
-    const topic = await topicWith();
-    const result = await runNodeScript(
-      fileURLToPath(new URL('./fixtures/cjs-consumer.cjs', import.meta.url)),
-      {
+  it('runs the order-worker example as its README says', async () => {
+    const topic = uniqueName('orders');
+    const own = await createIngestDouble();
+    try {
+      const example = fileURLToPath(new URL('../../../examples/order-worker/', import.meta.url));
+      const result = await runNodeScript(`${example}worker.mjs`, {
+        nodeArgs: ['--import', './instrument.mjs'],
+        cwd: example,
         env: {
           PATH: process.env.PATH,
-          FIXTURE_DSN: ingest.dsn(6),
-          FIXTURE_BROKERS: JSON.stringify(inject('kafkaBrokers')),
-          FIXTURE_TOPIC: topic,
-          FIXTURE_GROUP: uniqueName('cjs'),
+          SENTRY_DSN: own.dsn(9),
+          KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+          ORDERS_TOPIC: topic,
+          RUN_MS: '6000',
           KAFKAJS_NO_PARTITIONER_WARNING: '1',
         },
         timeoutMs: 60_000,
-      },
-    );
+      });
+      expect(result.stdout).toContain(
+        `order-worker: 2 processed; the malformed one is in ${topic}.dead-letter`,
+      );
+      const [dead] = await readTopic(inject('kafkaBrokers'), `${topic}.dead-letter`, (m) => m.length >= 1);
+      expect(String(dead?.value)).toBe('{"id":2');
+      expect(dead?.headers?.[FAULTLINE_HEADERS.attempt]?.toString()).toBe('3');
+      const events = own.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.exception?.values?.[0]?.type).toBe('SyntaxError');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('instruments a CommonJS consumer without preload flags', async () => {
+    const topic = await topicWith();
+    const result = await runFixture('cjs-consumer.cjs', ingest.dsn(6), topic);
     expect(result.stdout).toContain('cjs done');
     const [publish] = spansOn(topic, 'queue.publish');
     const [process_] = spansOn(topic, 'queue.process');
