@@ -7,6 +7,7 @@ import type {
   EachMessagePayload,
   KafkaMessage,
 } from 'kafkajs';
+import { trackBatchLag } from './batch-lag.js';
 import { continueTraceOnScope } from './continue-trace-on-scope.js';
 import { createFailureHandler, type FailurePolicy } from './handle-failure.js';
 import { headerText } from './headers.js';
@@ -31,7 +32,9 @@ export interface InstrumentConsumerOptions {
  * span would not be sampled gets no span at all (the decision is Sentry's, made before the span;
  * see `presample`), which is most of the per-message cost at low trace rates. `eachBatch` gets a
  * `queue.receive` span for the batch and a linked `queue.process` span per message. A handler
- * error is captured once with a `kafka` context, then handled by `onFailure`. Lifecycle events
+ * error is captured once with a `kafka` context, then handled by `onFailure`. The lag KafkaJS
+ * reports at the end of a batch goes on the next process span of that partition
+ * (`messaging.kafka.consumer.lag`). Lifecycle events
  * (crash, rebalancing, group join, stop, connection errors) become breadcrumbs; a crash that will
  * not restart is captured. Works without preload flags, in ESM and CommonJS.
  */
@@ -44,6 +47,7 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
   const onFailure = createFailureHandler(options.onFailure ?? { type: 'rethrow' }, groupId, recordKeys);
   const run = consumer.run.bind(consumer);
   recordLifecycle(consumer, groupId);
+  const batchLag = trackBatchLag(consumer);
 
   /**
    * Continues the message's trace on its own scope and starts its `queue.process` span, unless
@@ -73,6 +77,8 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
 
     const spanAttributes = attributesOnce();
     if (decision?.rate !== undefined) spanAttributes[PRESAMPLED_RATE_ATTRIBUTE] = decision.rate;
+    const lag = batchLag.take(topic, partition);
+    if (lag !== undefined) spanAttributes['messaging.kafka.consumer.lag'] = lag;
     const span = Sentry.startInactiveSpan({ name, attributes: spanAttributes });
     // Only the sampler needed it: Sentry records the rate itself (sentry.sample_rate).
     if (decision?.rate !== undefined) span.setAttribute(PRESAMPLED_RATE_ATTRIBUTE, undefined);

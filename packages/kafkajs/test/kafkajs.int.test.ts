@@ -147,6 +147,41 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect(process_?.status).toBe('ok');
   });
 
+  it('puts the lag KafkaJS reports at the end of a batch on the next process span', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = kafka.producer();
+    await producer.connect();
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), { groupId });
+    let batchesEnded = 0;
+    consumer.on(consumer.events.END_BATCH_PROCESS, () => {
+      batchesEnded++;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const handled: string[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        handled.push(String(message.value));
+      },
+    });
+    await producer.send({ topic, messages: [{ value: 'first' }] });
+    await waitUntil(() => batchesEnded >= 1 || undefined, { what: "the first batch's end" });
+    await producer.send({ topic, messages: [{ value: 'second' }] });
+    await waitUntil(() => handled.includes('second') || undefined, { what: 'the second message' });
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+
+    const byOffset = new Map(
+      spansOn(topic, 'queue.process').map((s) => [attr(s, 'messaging.kafka.offset'), s]),
+    );
+    expect(byOffset.size).toBe(2);
+    // No batch had ended when the first message was processed; the first batch left no lag.
+    expect(attr(byOffset.get(0), 'messaging.kafka.consumer.lag')).toBeUndefined();
+    expect(attr(byOffset.get(1), 'messaging.kafka.consumer.lag')).toBe(0);
+  });
+
   it('captures a failing message once with its Kafka context, retries it, dead-letters it, and goes on', async () => {
     const topic = await topicWith();
     const groupId = uniqueName('group');
