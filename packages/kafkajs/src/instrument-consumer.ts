@@ -15,6 +15,9 @@ import { recordLifecycle } from './lifecycle-breadcrumbs.js';
 import { PRESAMPLED_RATE_ATTRIBUTE, presample } from './presample.js';
 import { attemptOf, processAttributes } from './queue-attributes.js';
 
+const OK = { code: 1 } as const;
+const INTERNAL_ERROR = { code: 2, message: 'internal_error' } as const;
+
 export interface InstrumentConsumerOptions {
   /** The consumer's group id, for spans, contexts and dead-letter headers. */
   groupId: string;
@@ -93,9 +96,9 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
   ): Promise<void> {
     try {
       await eachMessage(payload);
-      span?.setStatus({ code: 1 });
+      span?.setStatus(OK);
     } catch (error) {
-      span?.setStatus({ code: 2, message: 'internal_error' });
+      span?.setStatus(INTERNAL_ERROR);
       const { topic, partition, message } = payload;
       await onFailure({ topic, partition, message, error, attempt: attemptOf(message) });
     } finally {
