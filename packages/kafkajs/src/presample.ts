@@ -54,12 +54,12 @@ export function presample(
 
   const context = scope.getPropagationContext();
   const parentSampled = context.sampled;
-  let rate: unknown;
-  let presampledRate: number | undefined;
   const sampler = options.tracesSampler as
     | (((context: TracesSamplerSamplingContext) => unknown) & { [PRESAMPLE_SYMBOL]?: boolean })
     | undefined;
-  if (typeof sampler === 'function') {
+  const fromSampler = typeof sampler === 'function';
+  let rate: unknown = parentSampled ?? options.tracesSampleRate;
+  if (fromSampler) {
     if (sampler[PRESAMPLE_SYMBOL] !== true) return undefined;
     const parentSampleRate = parseSampleRate(context.dsc?.sample_rate);
     try {
@@ -78,9 +78,6 @@ export function presample(
     } catch {
       return undefined;
     }
-    presampledRate = parseSampleRate(rate);
-  } else {
-    rate = parentSampled ?? options.tracesSampleRate;
   }
   const parsed = parseSampleRate(rate);
   const sampled = parsed !== undefined && parsed > 0 && context.sampleRand < parsed;
@@ -89,8 +86,9 @@ export function presample(
     if (!streaming) client.recordDroppedEvent('sample_rate', 'transaction');
     client.recordDroppedEvent('sample_rate', 'span');
   }
-  if (presampledRate === undefined) return sampled ? SAMPLED : NOT_SAMPLED;
-  return { sampled, rate: presampledRate };
+  // Only a sampler's rate is handed over: Sentry will ask that sampler again for the span.
+  if (!fromSampler || parsed === undefined) return sampled ? SAMPLED : NOT_SAMPLED;
+  return { sampled, rate: parsed };
 }
 
 /**
