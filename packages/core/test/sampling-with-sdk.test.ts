@@ -20,31 +20,6 @@ afterEach(async () => {
   ingest.requests.length = 0;
 });
 
-type Discarded = { reason: string; category: string; quantity: number };
-
-/** Every client-report entry that arrived, summed by reason and category. */
-function discarded(): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const request of ingest.requests) {
-    for (const [header, payload] of request.envelope?.[1] ?? []) {
-      if (header.type !== 'client_report') continue;
-      for (const entry of (payload as { discarded_events: Discarded[] }).discarded_events) {
-        const key = `${entry.reason}:${entry.category}`;
-        totals[key] = (totals[key] ?? 0) + entry.quantity;
-      }
-    }
-  }
-  return totals;
-}
-
-function eventsArrived(): number {
-  let count = 0;
-  for (const request of ingest.requests) {
-    for (const [header] of request.envelope?.[1] ?? []) if (header.type === 'event') count++;
-  }
-  return count;
-}
-
 async function flushTwice(): Promise<void> {
   // Outcomes recorded while a flush runs go out with the next one.
   await handle?.flush(2000);
@@ -69,8 +44,8 @@ describe('sampling through initObservability', () => {
       );
     }
     await flushTwice();
-    await vi.waitFor(() => expect(eventsArrived()).toBe(2), { timeout: 5000 });
-    expect(discarded()).toEqual({ 'before_send:error': 3, 'sample_rate:span': 8 });
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(2), { timeout: 5000 });
+    expect(ingest.discarded()).toEqual({ 'before_send:error': 3, 'sample_rate:span': 8 });
   });
 
   it('loses nothing when a user rule throws', async () => {
@@ -91,8 +66,8 @@ describe('sampling through initObservability', () => {
     });
     for (let i = 0; i < 6; i++) Sentry.captureException(new Error(`failure ${i}`));
     await flushTwice();
-    await vi.waitFor(() => expect(eventsArrived()).toBe(6), { timeout: 5000 });
-    expect(discarded()['before_send:error']).toBeUndefined();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(6), { timeout: 5000 });
+    expect(ingest.discarded()['before_send:error']).toBeUndefined();
   });
 
   it('runs the user’s beforeSend after the policy, on kept events only', async () => {

@@ -16,6 +16,8 @@ export interface IngestReply {
   body?: string;
 }
 
+type ClientReport = { discarded_events?: { reason: string; category: string; quantity: number }[] };
+
 export interface RecordedRequest {
   method: string;
   /** Path and query, e.g. `/api/1/envelope/?sentry_key=…`. */
@@ -45,6 +47,11 @@ export interface IngestDouble {
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** The payloads of every envelope item of `type` received so far, in arrival order. */
   items<T = Record<string, unknown>>(type: string): T[];
+  /**
+   * Every client-report entry received so far, quantities summed by `<reason>:<category>`,
+   * e.g. `{ 'sample_rate:span': 8, 'before_send:error': 3 }`.
+   */
+  discarded(): Record<string, number>;
   /** Waits for the first envelope item of `type` (`event`, `span`, `client_report`...) and returns its payload. */
   waitForItem<T = Record<string, unknown>>(type: string, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -58,6 +65,14 @@ export interface IngestDouble {
  */
 export async function createIngestDouble(options: { port?: number } = {}): Promise<IngestDouble> {
   const requests: RecordedRequest[] = [];
+  const items = <T>(type: string): T[] => {
+    const found: T[] = [];
+    for (const request of requests) {
+      for (const [header, payload] of request.envelope?.[1] ?? [])
+        if (header.type === type) found.push(payload as T);
+    }
+    return found;
+  };
   const plans: IngestReply[] = [];
   let defaultReply: IngestReply = {};
 
@@ -110,13 +125,16 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
         intervalMs: 20,
       });
     },
-    items<T>(type: string) {
-      const found: T[] = [];
-      for (const request of requests) {
-        for (const [header, payload] of request.envelope?.[1] ?? [])
-          if (header.type === type) found.push(payload as T);
+    items,
+    discarded() {
+      const totals: Record<string, number> = {};
+      for (const report of items<ClientReport>('client_report')) {
+        for (const entry of report.discarded_events ?? []) {
+          const key = `${entry.reason}:${entry.category}`;
+          totals[key] = (totals[key] ?? 0) + entry.quantity;
+        }
       }
-      return found;
+      return totals;
     },
     waitForItem<T>(type: string, timeoutMs = 10_000) {
       return waitUntil(
