@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createForwarder } from './create-forwarder.js';
 import type { ForwarderOptions } from './forwarder-options.js';
+import { isLogLevel } from './logger.js';
 
 const HELP = `faultline-forwarder: delivers Sentry envelopes from Kafka to Sentry ingest (or a Relay)
 
@@ -10,15 +11,19 @@ Usage:
                                                deliver again the envelopes of a time window
 Options (each also an environment variable):
   --brokers <list>          FAULTLINE_FORWARDER_BROKERS           host:port,host:port (required)
-  --allowed-dsns <list>     FAULTLINE_FORWARDER_ALLOWED_DSNS      public keys or DSNs (required)
+  --allowed-dsns <list>     FAULTLINE_FORWARDER_ALLOWED_DSNS      full DSNs, or public keys (required)
+  --allowed-hosts <list>    FAULTLINE_FORWARDER_ALLOWED_HOSTS     hosts public keys may be sent to (host or
+                                                                  host:port); needed for bare keys without --upstream
   --topic <name>            FAULTLINE_FORWARDER_TOPIC             default sentry-envelopes
   --group <id>              FAULTLINE_FORWARDER_GROUP             default faultline-forwarder
   --dead-letter-topic <t>   FAULTLINE_FORWARDER_DEAD_LETTER_TOPIC default <topic>.dead-letter
   --upstream <url>          FAULTLINE_FORWARDER_UPSTREAM          send to this Relay instead of each DSN's host
+  --max-in-flight <n>       FAULTLINE_FORWARDER_MAX_IN_FLIGHT     envelopes being delivered at once, default 256
   --max-events-per-minute <n> FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE  per project
   --max-breadcrumbs <n>     FAULTLINE_FORWARDER_MAX_BREADCRUMBS   per event
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
-  --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions at once, default 4
+  --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
+  --log-level <level>       FAULTLINE_FORWARDER_LOG_LEVEL         debug, info, warn or error; default info
   --kafka-ssl               FAULTLINE_FORWARDER_KAFKA_SSL         TLS to the brokers
   SASL: FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD (environment only)
   -h, --help
@@ -51,7 +56,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
     );
     return 2;
   }
-  const forwarder = createForwarder(options);
+  let failure: Error | undefined;
+  let forwarder: ReturnType<typeof createForwarder>;
+  let fatal: () => void = () => undefined;
+  try {
+    forwarder = createForwarder({
+      ...options,
+      onFatal: (error) => {
+        failure = error;
+        fatal();
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`faultline-forwarder: invalid configuration: ${(error as Error).message}\n`);
+    return 2;
+  }
 
   if (command === 'replay') {
     const from = parseTime(parsed.values.from);
@@ -76,13 +95,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return result.done === result.total ? 0 : 1;
   }
 
-  await forwarder.start();
-  await new Promise<void>((resolve) => {
-    const shutdown = () => resolve();
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+  const stopped = new Promise<void>((resolve) => {
+    fatal = resolve;
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
   });
+  await Promise.race([forwarder.start(), stopped]);
+  await stopped;
   await forwarder.stop();
+  if (failure) {
+    // One line an orchestrator's log shows; the non-zero status makes it restart the process.
+    process.stderr.write(`faultline-forwarder: cannot go on: ${failure.message}\n`);
+    return 1;
+  }
   return 0;
 }
 
@@ -93,6 +118,9 @@ function parse(argv: string[]) {
     options: {
       brokers: { type: 'string' },
       'allowed-dsns': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'log-level': { type: 'string' },
       topic: { type: 'string' },
       group: { type: 'string' },
       'dead-letter-topic': { type: 'string' },
@@ -143,6 +171,13 @@ function resolveOptions(
       'FAULTLINE_FORWARDER_ALLOWED_DSNS (or --allowed-dsns): expected at least one public key or DSN',
     );
   }
+  const allowedHosts = list(pick('allowed-hosts', 'FAULTLINE_FORWARDER_ALLOWED_HOSTS'));
+  const logLevel = pick('log-level', 'FAULTLINE_FORWARDER_LOG_LEVEL')?.toLowerCase();
+  if (logLevel !== undefined && !isLogLevel(logLevel)) {
+    problems.push(
+      `FAULTLINE_FORWARDER_LOG_LEVEL=${JSON.stringify(logLevel)}: expected debug, info, warn or error`,
+    );
+  }
   const upstream = pick('upstream', 'FAULTLINE_FORWARDER_UPSTREAM');
   if (upstream !== undefined) {
     try {
@@ -170,6 +205,13 @@ function resolveOptions(
   const options: ForwarderOptions = {
     brokers,
     allowedDsns,
+    allowedHosts,
+    logLevel: logLevel !== undefined && isLogLevel(logLevel) ? logLevel : undefined,
+    maxInFlight: integer(
+      pick('max-in-flight', 'FAULTLINE_FORWARDER_MAX_IN_FLIGHT'),
+      'FAULTLINE_FORWARDER_MAX_IN_FLIGHT',
+      1,
+    ),
     topic: pick('topic', 'FAULTLINE_FORWARDER_TOPIC'),
     groupId: pick('group', 'FAULTLINE_FORWARDER_GROUP'),
     deadLetterTopic: pick('dead-letter-topic', 'FAULTLINE_FORWARDER_DEAD_LETTER_TOPIC'),

@@ -1,438 +1,224 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  type DataCategory,
-  disabledUntil,
-  isRateLimited,
-  type RateLimits,
-  updateRateLimits,
-} from '@sentry/core';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LRUCache } from 'lru-cache';
-import { createAllowList, type RoutedDsn } from './allow-list.js';
+import { createDeadLetterer } from './dead-letter.js';
+import { createEnvelopeDelivery } from './deliver-envelope.js';
+import { createDeliveryLoop } from './delivery-loop.js';
 import type { ForwarderOptions } from './forwarder-options.js';
-import { type Inspection, inspectEnvelope, serializeParts } from './inspect-envelope.js';
-import { createMetrics, type ForwarderMetrics, observeLatency, renderMetrics } from './metrics.js';
+import { type HealthServer, startHealthServer } from './health-server.js';
+import { createInFlightWindow } from './in-flight-window.js';
+import { foldKafkaLogs } from './kafka-log-folder.js';
+import { topicExists, untilDone } from './kafka-readiness.js';
+import { createLogger } from './logger.js';
+import { createMetricsRegistry, type ForwarderMetrics } from './metrics.js';
+import { createOutcomeReporter } from './outcome-reporter.js';
+import { createProjectLimiter } from './policies.js';
 import { createPoster } from './post-envelope.js';
-
-export interface ReplayProgress {
-  done: number;
-  total: number;
-  /** Envelopes per second so far. */
-  rate: number;
-  /** Seconds left at that rate. */
-  etaSeconds: number;
-}
+import { createRateLimitBook } from './rate-limit-book.js';
+import { type ReplayProgress, type ReplayWindow, replayWindow } from './replay.js';
+import { resolveForwarderConfig } from './resolve-forwarder-config.js';
+import { createUpstreamGate } from './upstream-gate.js';
 
 export interface Forwarder {
-  /** Joins the group and starts delivering; resolves once consuming. */
-  start(): Promise<void>;
   /**
-   * Delivers again every envelope whose Kafka timestamp is in `[from, to)` (of the envelope
-   * topic, or of the dead-letter topic), in a consumer group of its own, then resolves.
+   * Connects, waits for the topic, joins the group and starts delivering; resolves once
+   * consuming (or once `stop()` was called while it waited). Never rejects for Kafka being away.
    */
-  replay(window: {
-    from: Date;
-    to?: Date;
-    deadLetters?: boolean;
-    onProgress?: (progress: ReplayProgress) => void;
-  }): Promise<ReplayProgress>;
-  /** Finishes what is in flight, commits, leaves the group. */
+  start(): Promise<void>;
+  /** Delivers again every envelope of a time window, in a consumer group of its own. */
+  replay(window: ReplayWindow): Promise<ReplayProgress>;
+  /** Stops reading, lets requests in flight finish (up to 10 s), commits, leaves the group. */
   stop(): Promise<void>;
   readonly metrics: ForwarderMetrics;
   /** The port of the /metrics server, when one runs. */
   readonly metricsPort: number | undefined;
+  /** What /readyz answers: consuming, not stopping, not failed. */
+  readonly ready: boolean;
 }
 
-/** Why an envelope went to the dead-letter topic. */
-export type DeadLetterReason = 'malformed' | 'too_large' | 'no_dsn' | 'dsn_not_allowed' | 'rejected';
-
-class Stopping extends Error {}
-
 /**
- * A Kafka-to-Sentry forwarder, the way Relay forwards: each envelope is checked (parses, has an
- * allowed DSN, fits the size limits), policies applied (per-project events per minute, breadcrumb
- * trimming), duplicates suppressed by event id, and delivered to the ingest derived from its DSN
- * (or the configured upstream). An offset is committed only after the ingest accepted. On 429 the
- * partition pauses until the limit ends, then the same envelope is sent again; on 5xx, timeouts
- * and network errors it retries with exponential backoff; envelopes that can never be delivered
- * go to the dead-letter topic with the reason, the status and where they came from.
+ * A Kafka-to-Sentry forwarder, the way Relay forwards: each envelope is checked (schema, parses,
+ * allowed DSN, size per item type), policies applied, duplicates suppressed by event id, and
+ * delivered to the ingest of its DSN or to the configured upstream, many at once. Offsets are
+ * committed over the contiguous prefix of finished envelopes (at least once). 429s pause the DSN
+ * and category; failures back off per upstream and shrink its concurrency; what can never be
+ * delivered is dead-lettered; what is dropped is reported upstream as client reports.
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  if (!options.allowedDsns || options.allowedDsns.length === 0) {
-    throw new Error('createForwarder: allowedDsns must name at least one DSN or public key');
-  }
-  const topic = options.topic ?? 'sentry-envelopes';
-  const deadLetterTopic = options.deadLetterTopic ?? `${topic}.dead-letter`;
-  const limits = {
-    maxEnvelopeBytes: options.maxEnvelopeBytes ?? 100 * 1024 * 1024,
-    maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
-  };
-  const initialBackoff = options.retryBackoff?.initialMs ?? 500;
-  const maxBackoff = options.retryBackoff?.maxMs ?? 60_000;
-  const isAllowed = createAllowList(options.allowedDsns);
-  const upstream = options.upstream ? new URL(options.upstream) : undefined;
-  const log =
-    options.log ??
-    ((entry: Record<string, unknown>) =>
-      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`));
-  const metrics = createMetrics();
-  const delivered = new LRUCache<string, true>({ max: options.dedupeSize ?? 100_000 });
-  const rateLimits = new Map<string, RateLimits>();
-  const projectWindows = new Map<string, { start: number; count: number }>();
+  const config = resolveForwarderConfig(options);
+  const logger = createLogger(options.logLevel, options.log);
+  const gate = createUpstreamGate({ maxConcurrency: config.maxInFlight, backoff: config.backoff });
+  const metrics = createMetricsRegistry(() => gate.limits());
+  const { figures } = metrics;
   const poster = createPoster({
-    timeoutMs: options.requestTimeoutMs ?? 30_000,
-    compressAboveBytes: options.compressAboveBytes ?? 32 * 1024,
-    maxSockets: 32,
+    timeoutMs: config.requestTimeoutMs,
+    compressAboveBytes: config.compressAboveBytes,
+    maxSockets: config.maxInFlight,
   });
   const kafka = new Kafka({
-    brokers: options.brokers,
+    brokers: config.brokers,
     clientId: 'faultline-forwarder',
     ssl: options.ssl,
     sasl: options.sasl,
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry) =>
-      log({
-        level: entry.label === 'ERROR' ? 'error' : 'warn',
-        msg: `kafkajs ${entry.namespace}: ${entry.log.message}`,
-      }),
+    logLevel: options.logLevel === 'debug' ? logLevel.INFO : logLevel.WARN,
+    logCreator: foldKafkaLogs(logger),
   });
-  // A shorter fetch long-poll than KafkaJS's 5 s: stop() waits for the fetch in flight.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const consumer = kafka.consumer({
-    groupId: options.groupId ?? 'faultline-forwarder',
+    groupId: config.groupId,
+    // A shorter fetch long-poll than KafkaJS's 5 s: stop() waits for the fetch in flight.
     maxWaitTimeInMs: 1000,
+    sessionTimeout: config.sessionTimeoutMs,
+    // Topic settings (partitions, retention) are the operator's: never create it by reading it.
+    allowAutoTopicCreation: false,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  let stopping = false;
-  let ready = false;
-  let server: Server | undefined;
-  let metricsPort: number | undefined;
+  const stopping = new AbortController();
+  const outcomes = createOutcomeReporter({
+    poster,
+    upstream: config.upstream,
+    intervalMs: config.outcomesIntervalMs,
+    figures,
+    logger,
+  });
+  const deliver = createEnvelopeDelivery({
+    limits: config.sizeLimits,
+    isAllowed: config.isAllowed,
+    upstream: config.upstream,
+    delivered: new LRUCache<string, true>({ max: config.dedupeSize }),
+    overProjectLimit: createProjectLimiter(config.maxEventsPerMinute),
+    maxBreadcrumbs: config.maxBreadcrumbs,
+    rateLimits: createRateLimitBook(),
+    gate,
+    poster,
+    deadLetter: createDeadLetterer({
+      producer,
+      topic: config.deadLetterTopic,
+      groupId: config.groupId,
+      figures,
+      logger,
+    }),
+    outcomes,
+    backoff: config.backoff,
+    figures,
+    observeLatency: metrics.observeLatency,
+    logger,
+  });
+  const window = createInFlightWindow(config.maxInFlight, config.maxInFlightPerPartition);
+  const loop = createDeliveryLoop({ consumer, window, deliver, signal: stopping.signal, figures, logger });
+  let joined = false;
+  let failed = false;
+  let health: HealthServer | undefined;
 
-  const dsnKey = (dsn: RoutedDsn) => `${dsn.publicKey}@${dsn.host}${dsn.path}/${dsn.projectId}`;
-
-  function envelopeUrl(dsn: RoutedDsn): URL {
-    // With an upstream (a Relay) configured, only that host is ever called.
-    if (upstream) {
-      return new URL(`${upstream.pathname.replace(/\/$/, '')}/api/${dsn.projectId}/envelope/`, upstream);
-    }
-    return new URL(`${dsn.protocol}://${dsn.host}${dsn.path}/api/${dsn.projectId}/envelope/`);
-  }
-
-  async function deadLetter(
-    origin: { topic: string; partition: number; message: KafkaMessage },
-    reason: DeadLetterReason,
-    detail: string,
-    status?: number,
-  ): Promise<void> {
-    // If this fails, the error reaches KafkaJS, the offset is not committed, and it is tried again.
-    await producer.send({
-      topic: deadLetterTopic,
-      acks: -1,
-      messages: [
-        {
-          key: origin.message.key,
-          value: origin.message.value,
-          headers: {
-            ...origin.message.headers,
-            'faultline-dlq-reason': reason,
-            'faultline-dlq-detail': detail.slice(0, 500),
-            'faultline-dlq-status': status === undefined ? '' : String(status),
-            'faultline-dlq-topic': origin.topic,
-            'faultline-dlq-partition': String(origin.partition),
-            'faultline-dlq-offset': origin.message.offset,
-            'faultline-dlq-timestamp': origin.message.timestamp,
-          },
-        },
-      ],
-    });
-    metrics.deadLettered[reason] = (metrics.deadLettered[reason] ?? 0) + 1;
-    log({
-      level: 'warn',
-      msg: 'dead-lettered',
-      reason,
-      detail,
-      status,
-      partition: origin.partition,
-      offset: origin.message.offset,
-    });
-  }
-
-  /** Sleeps, heartbeating so the group keeps the partition, and gives up when stopping. */
-  async function wait(ms: number, heartbeat: () => Promise<void>): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (stopping) throw new Stopping('stopping');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
-      await heartbeat();
-    }
-  }
-
-  function overProjectLimit(dsn: RoutedDsn, categories: DataCategory[]): boolean {
-    if (options.maxEventsPerMinute === undefined || !categories.includes('error')) return false;
-    const now = Date.now();
-    let window = projectWindows.get(dsn.projectId);
-    if (!window || now - window.start >= 60_000) {
-      window = { start: now, count: 0 };
-      projectWindows.set(dsn.projectId, window);
-    }
-    window.count++;
-    return window.count > options.maxEventsPerMinute;
-  }
-
-  /** Keeps the last N breadcrumbs of each event item; returns the new body, or the old one untouched. */
-  function trimBreadcrumbs(inspection: Extract<Inspection, { kind: 'ok' }>, body: Buffer): Buffer {
-    const max = options.maxBreadcrumbs;
-    if (max === undefined) return body;
-    let changed = false;
-    const items = inspection.items.map((item) => {
-      if (item.header.type !== 'event') return item;
-      const event = JSON.parse(item.payload.toString('utf8')) as { breadcrumbs?: unknown };
-      const crumbs = Array.isArray(event.breadcrumbs)
-        ? event.breadcrumbs
-        : (event.breadcrumbs as { values?: unknown[] } | undefined)?.values;
-      if (!Array.isArray(crumbs) || crumbs.length <= max) return item;
-      metrics.trimmedBreadcrumbs += crumbs.length - max;
-      const kept = crumbs.slice(crumbs.length - max);
-      event.breadcrumbs = Array.isArray(event.breadcrumbs) ? kept : { values: kept };
-      changed = true;
-      return { header: item.header, payload: Buffer.from(JSON.stringify(event)) };
-    });
-    return changed ? serializeParts(inspection.header, items) : body;
-  }
-
-  async function handle(payload: {
-    topic: string;
-    partition: number;
-    message: KafkaMessage;
-    heartbeat: () => Promise<void>;
-    pause: () => () => void;
-  }): Promise<void> {
-    const { message, heartbeat } = payload;
-    const started = Date.now();
-    const body = message.value ?? Buffer.alloc(0);
-    const inspection = inspectEnvelope(body, limits);
-    if (inspection.kind === 'dead') return deadLetter(payload, inspection.reason, inspection.detail);
-    const { dsn, eventId, categories } = inspection;
-    if (!isAllowed(dsn)) {
-      return deadLetter(
-        payload,
-        'dsn_not_allowed',
-        `DSN for project ${dsn.projectId} at ${dsn.host} is not on the allow-list`,
-      );
-    }
-    if (eventId && delivered.has(`${dsn.projectId}:${eventId}`)) {
-      metrics.duplicates++;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    loop.rejoined();
+    joined = true;
+    const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+    logger.info('consuming', { topic: config.topic, partitions });
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    if (stopping.signal.aborted) return;
+    if (payload.restart) {
+      logger.warn('consumer stopped; KafkaJS restarts it', { reason: payload.error.message });
       return;
     }
-    if (overProjectLimit(dsn, categories)) {
-      metrics.dropped.max_events_per_minute = (metrics.dropped.max_events_per_minute ?? 0) + 1;
-      return;
-    }
-    const request = trimBreadcrumbs(inspection, body);
-    const url = envelopeUrl(dsn);
-    const key = dsnKey(dsn);
-    let backoff = initialBackoff;
-    let resume: (() => void) | undefined;
-    try {
-      for (;;) {
-        if (stopping) throw new Stopping('stopping');
-        const limitsForDsn = rateLimits.get(key) ?? {};
-        const now = Date.now();
-        const limited =
-          categories.length > 0 && categories.every((category) => isRateLimited(limitsForDsn, category, now));
-        if (limited) {
-          const until = Math.max(...categories.map((category) => disabledUntil(limitsForDsn, category)));
-          if (!resume) {
-            resume = payload.pause();
-            metrics.pausedPartitions++;
-          }
-          await wait(Math.max(50, until - now), heartbeat);
-          continue;
-        }
-        let result: Awaited<ReturnType<typeof poster.post>> | undefined;
-        try {
-          result = await poster.post(url, request, dsn.publicKey);
-        } catch (error) {
-          log({
-            level: 'warn',
-            msg: 'delivery failed, retrying',
-            error: (error as Error).message,
-            project: dsn.projectId,
-            backoffMs: backoff,
-          });
-        }
-        if (result) {
-          const { status } = result;
-          rateLimits.set(
-            key,
-            updateRateLimits(limitsForDsn, {
-              statusCode: status,
-              headers: { 'retry-after': result.retryAfter, 'x-sentry-rate-limits': result.rateLimits },
-            }),
-          );
-          if (status >= 200 && status < 300) {
-            metrics.delivered++;
-            observeLatency(metrics, (Date.now() - started) / 1000);
-            if (eventId) delivered.set(`${dsn.projectId}:${eventId}`, true);
-            return;
-          }
-          if (status === 429) {
-            metrics.rateLimited++;
-            continue; // wait for the limit just recorded, then send the same envelope again
-          }
-          if (status >= 400 && status < 500 && status !== 408) {
-            return deadLetter(payload, 'rejected', `the ingest answered ${status}`, status);
-          }
-        }
-        // 5xx, 408, timeouts, network errors: back off and try again; nothing is committed meanwhile.
-        metrics.retried++;
-        if (!resume) {
-          resume = payload.pause();
-          metrics.pausedPartitions++;
-        }
-        await wait(backoff / 2 + Math.random() * (backoff / 2), heartbeat);
-        backoff = Math.min(maxBackoff, backoff * 2);
-      }
-    } finally {
-      if (resume) {
-        resume();
-        metrics.pausedPartitions--;
-      }
-    }
-  }
+    failed = true;
+    logger.error('consumer failed and will not restart', { reason: payload.error.message });
+    options.onFatal?.(payload.error);
+  });
 
-  async function replay(window: Parameters<Forwarder['replay']>[0]): Promise<ReplayProgress> {
-    const source = window.deadLetters ? deadLetterTopic : topic;
-    const admin = kafka.admin();
-    await admin.connect();
-    const highWatermarks = await admin.fetchTopicOffsets(source);
-    const starts = await admin.fetchTopicOffsetsByTimestamp(source, window.from.getTime());
-    const ends = window.to
-      ? await admin.fetchTopicOffsetsByTimestamp(source, window.to.getTime())
-      : highWatermarks.map(({ partition, high }) => ({ partition, offset: high }));
-    await admin.disconnect();
-    // An offset of -1 means "no message at or after that time": the window ends at the high watermark.
-    const highs = new Map(highWatermarks.map((o) => [o.partition, Number(o.high)]));
-    const resolveOffset = (partition: number, offset: string) =>
-      Number(offset) < 0 ? (highs.get(partition) ?? 0) : Number(offset);
-    const range = new Map<number, { start: number; end: number }>();
-    for (const { partition, offset } of starts) {
-      const end = ends.find((e) => e.partition === partition);
-      const startOffset = resolveOffset(partition, offset);
-      const endOffset = end ? resolveOffset(partition, end.offset) : startOffset;
-      if (endOffset > startOffset) range.set(partition, { start: startOffset, end: endOffset });
-    }
-    const total = [...range.values()].reduce((sum, r) => sum + (r.end - r.start), 0);
-    const progress: ReplayProgress = { done: 0, total, rate: 0, etaSeconds: 0 };
-    if (total === 0) return progress;
-
-    const replayConsumer = kafka.consumer({
-      groupId: `${options.groupId ?? 'faultline-forwarder'}-replay-${Date.now()}`,
-    });
-    await producer.connect();
-    await replayConsumer.connect();
-    await replayConsumer.subscribe({ topic: source, fromBeginning: true });
-    const started = Date.now();
-    const remaining = new Set(range.keys());
-    await new Promise<void>((resolve, reject) => {
-      replayConsumer
-        .run({
-          autoCommit: false,
-          partitionsConsumedConcurrently: options.concurrency ?? 4,
-          eachMessage: async (payload) => {
-            const window_ = range.get(payload.partition);
-            const offset = Number(payload.message.offset);
-            if (!window_ || offset < window_.start || offset >= window_.end) {
-              if (
-                window_ &&
-                offset >= window_.end &&
-                remaining.delete(payload.partition) &&
-                remaining.size === 0
-              )
-                resolve();
-              return;
-            }
-            await handle({ ...payload, topic: source });
-            progress.done++;
-            const seconds = (Date.now() - started) / 1000;
-            progress.rate = progress.done / Math.max(seconds, 0.001);
-            progress.etaSeconds = (progress.total - progress.done) / Math.max(progress.rate, 0.001);
-            window.onProgress?.({ ...progress });
-            if (offset === window_.end - 1 && remaining.delete(payload.partition) && remaining.size === 0)
-              resolve();
-          },
-        })
-        .then(() => {
-          for (const [partition, { start }] of range)
-            replayConsumer.seek({ topic: source, partition, offset: String(start) });
-        }, reject);
-    });
-    await replayConsumer.disconnect();
-    return progress;
-  }
-
+  const waiting = { logger, signal: stopping.signal };
   return {
-    metrics,
-    replay,
+    get metrics() {
+      return figures;
+    },
     get metricsPort() {
-      return metricsPort;
+      return health?.port;
+    },
+    get ready() {
+      return joined && !failed && !stopping.signal.aborted;
     },
     async start() {
       if (options.metricsPort !== undefined) {
-        server = createServer((req, res) => {
-          if (req.url === '/metrics') {
-            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(metrics));
-          } else if (req.url === '/healthz') {
-            res.writeHead(200).end('ok');
-          } else if (req.url === '/readyz') {
-            res.writeHead(ready && !stopping ? 200 : 503).end(ready && !stopping ? 'ready' : 'not ready');
-          } else {
-            res.writeHead(404).end();
-          }
+        health = await startHealthServer({
+          port: options.metricsPort,
+          registry: metrics.registry,
+          isReady: () => joined && !failed && !stopping.signal.aborted,
         });
-        await new Promise<void>((resolve) => server?.listen(options.metricsPort, resolve));
-        metricsPort = (server.address() as AddressInfo).port;
       }
-      await producer.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-        const { topic: t, partition, offsetLag } = event.payload;
-        metrics.lag[`${t}/${partition}`] = Number(offsetLag);
-      });
-      await consumer.run({
-        partitionsConsumedConcurrently: options.concurrency ?? 4,
-        eachMessage: async (payload) => {
-          try {
-            await handle(payload);
-          } catch (error) {
-            if (error instanceof Stopping) throw error; // not committed; redelivered after restart
-            log({
-              level: 'error',
-              msg: 'handling failed; the message will be retried',
-              error: (error as Error).message,
-            });
-            throw error;
-          }
+      const admin = kafka.admin();
+      const ready = await untilDone(
+        `waiting for Kafka and topic ${config.topic}`,
+        async () => {
+          await admin.connect();
+          await topicExists(admin, config.topic);
+          return true;
         },
+        waiting,
+      );
+      await admin.disconnect().catch(() => undefined);
+      if (!ready) return;
+      const producing = await untilDone(
+        'connecting the dead-letter producer',
+        async () => {
+          await producer.connect();
+          return true;
+        },
+        waiting,
+      );
+      if (!producing) return;
+      const subscribed = await untilDone(
+        'joining the consumer group',
+        async () => {
+          await consumer.connect();
+          await consumer.subscribe({ topic: config.topic, fromBeginning: config.fromBeginning });
+          return true;
+        },
+        waiting,
+      );
+      if (!subscribed) return;
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: config.concurrency,
+        eachBatch: loop.eachBatch,
       });
-      ready = true;
-      log({
-        level: 'info',
-        msg: 'forwarding',
-        topic,
-        deadLetterTopic,
-        upstream: upstream?.origin ?? 'from each DSN',
+      logger.info('forwarding', {
+        topic: config.topic,
+        deadLetterTopic: config.deadLetterTopic,
+        upstream: config.upstream?.origin ?? 'from each DSN',
+        maxInFlight: config.maxInFlight,
+      });
+    },
+    async replay(replayOptions) {
+      await producer.connect();
+      return replayWindow({
+        kafka,
+        topic: replayOptions.deadLetters ? config.deadLetterTopic : config.topic,
+        groupId: config.groupId,
+        maxInFlight: config.maxInFlight,
+        deliver,
+        signal: stopping.signal,
+        window: replayOptions,
       });
     },
     async stop() {
-      stopping = true;
-      ready = false;
+      if (stopping.signal.aborted) return;
+      stopping.abort();
+      // Requests already sent finish (their envelopes commit); waits for limits and retries end
+      // now, uncommitted, to be delivered after a restart.
+      await window.drained(10_000);
+      await loop.commit();
+      loop.stop();
+      await outcomes.stop();
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       poster.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      log({ level: 'info', msg: 'stopped', delivered: metrics.delivered });
+      await health?.close();
+      logger.info('stopped', { delivered: figures.delivered, inFlight: window.size });
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
+import type { LogEntry, LogLevel } from './logger.js';
+import type { SizeLimits } from './size-limits.js';
 
 export interface ForwarderOptions {
   /** Kafka bootstrap brokers. Env: `FAULTLINE_FORWARDER_BROKERS`. Required. */
@@ -11,42 +13,71 @@ export interface ForwarderOptions {
   /** Where undeliverable envelopes go. Env: `FAULTLINE_FORWARDER_DEAD_LETTER_TOPIC`. @default '<topic>.dead-letter' */
   deadLetterTopic?: string;
   /**
-   * DSNs the forwarder may deliver for: public keys or full DSNs. Required and non-empty: a
-   * forwarder must never be steered by a message to a host nobody configured.
-   * Env: `FAULTLINE_FORWARDER_ALLOWED_DSNS` (comma-separated).
+   * DSNs the forwarder may deliver for: full DSNs (key, host and project), or public keys.
+   * Without `upstream`, a bare key is accepted only together with `allowedHosts`: public keys are
+   * not secret, so a key alone must never let a message choose the host the forwarder calls.
+   * Env: `FAULTLINE_FORWARDER_ALLOWED_DSNS` (comma-separated). Required.
    */
   allowedDsns: string[];
   /**
+   * Hosts (`host` or `host:port`) that bare public keys may be delivered to, when there is no
+   * `upstream`. Env: `FAULTLINE_FORWARDER_ALLOWED_HOSTS` (comma-separated). @default none
+   */
+  allowedHosts?: string[];
+  /**
    * Send everything to this base URL (a Relay, e.g. `http://relay:3000`) instead of the host in
-   * each DSN. Env: `FAULTLINE_FORWARDER_UPSTREAM`. @default the DSN's own host
+   * each DSN; then only this host is ever called. Env: `FAULTLINE_FORWARDER_UPSTREAM`.
+   * @default the DSN's own host
    */
   upstream?: string;
-  /** Relay's `max_envelope_size`. @default 104 857 600 (100 MiB) */
+  /**
+   * Envelopes being delivered at once by this instance (requests in flight, plus envelopes
+   * waiting out a rate limit or a retry). Bounds memory: at most this many envelopes are held.
+   * Env: `FAULTLINE_FORWARDER_MAX_IN_FLIGHT`. @default 256
+   */
+  maxInFlight?: number;
+  /** Of `maxInFlight`, the most one partition may hold, so one busy partition cannot starve the rest. @default half of maxInFlight */
+  maxInFlightPerPartition?: number;
+  /** Size limits per item type, Relay's defaults unless set (see `DEFAULT_SIZE_LIMITS`). */
+  sizeLimits?: Partial<SizeLimits>;
+  /** Shorthand for `sizeLimits.envelope`. @default 104 857 600 (100 MiB) */
   maxEnvelopeBytes?: number;
-  /** Relay's `max_event_size`. @default 1 048 576 (1 MiB) */
+  /** Shorthand for `sizeLimits.event`. @default 1 048 576 (1 MiB) */
   maxEventBytes?: number;
-  /** Per project: events per minute forwarded; more are dropped and counted. Env: `FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE`. @default no limit */
+  /** Per project: events per minute forwarded; more are dropped, counted and reported upstream. Env: `FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE`. @default no limit */
   maxEventsPerMinute?: number;
   /** Per event: keep the last N breadcrumbs, trimming the rest (counted). Env: `FAULTLINE_FORWARDER_MAX_BREADCRUMBS`. @default no limit */
   maxBreadcrumbs?: number;
-  /** Partitions processed at once by one instance. @default 4 */
+  /** Partitions whose batches are read at once (KafkaJS `partitionsConsumedConcurrently`). Env: `FAULTLINE_FORWARDER_CONCURRENCY`. @default 8 */
   concurrency?: number;
   /** Ingest request timeout. @default 30 000 ms */
   requestTimeoutMs?: number;
-  /** Retry backoff for 5xx, timeouts and network errors (exponential, with jitter). @default { initialMs: 500, maxMs: 60 000 } */
+  /** Backoff after 5xx, timeouts and network errors (exponential, with jitter), per envelope and per upstream. @default { initialMs: 500, maxMs: 60 000 } */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Event ids remembered to suppress duplicates. @default 100 000 */
   dedupeSize?: number;
   /** Bodies larger than this are gzipped. @default 32 768 */
   compressAboveBytes?: number;
+  /** How often the drops are reported upstream as client reports, per DSN. @default 10 000 ms */
+  outcomesIntervalMs?: number;
   /** Port for /metrics, /healthz and /readyz; 0 picks a free one; undefined: no server. Env: `FAULTLINE_FORWARDER_METRICS_PORT`. */
   metricsPort?: number;
   /** Kafka TLS. Env: `FAULTLINE_FORWARDER_KAFKA_SSL`. @default false */
   ssl?: boolean | ConnectionOptions;
   /** Kafka SASL. Env: `FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD`. @default none */
   sasl?: SASLOptions;
+  /** Consumer session timeout; the broker must allow it (`group.min/max.session.timeout.ms`). @default 30 000 ms */
+  sessionTimeoutMs?: number;
   /** Read the topic from its first offset when the group has none yet. @default true */
   fromBeginning?: boolean;
-  /** Structured JSON log lines; never given a DSN's secret or credentials. @default one JSON line per event on stdout */
-  log?: (entry: { level: 'info' | 'warn' | 'error'; msg: string; [key: string]: unknown }) => void;
+  /** Lowest level logged. Env: `FAULTLINE_FORWARDER_LOG_LEVEL`. @default 'info' */
+  logLevel?: LogLevel;
+  /** Where log entries go; never given a DSN's key or credentials. @default one JSON line per entry on stdout */
+  log?: (entry: LogEntry) => void;
+  /**
+   * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer).
+   * `/readyz` answers 503 from then on. The CLI exits with status 1.
+   * @default nothing beyond an error log line
+   */
+  onFatal?: (error: Error) => void;
 }

@@ -1,122 +1,135 @@
-import type { DataCategory } from '@sentry/core';
-import { envelopeItemTypeToDataCategory } from '@sentry/core';
-import { parseRoutedDsn, type RoutedDsn } from './allow-list.js';
+import {
+  type DsnParts,
+  type EnvelopeItemBytes,
+  isReadableSchema,
+  parseDsn,
+  parseEnvelopeBytes,
+  serializeEnvelopeBytes,
+} from '@faultline/contract';
+import { type DataCategory, envelopeItemTypeToDataCategory } from '@sentry/core';
+import { itemLimit, type SizeLimits } from './size-limits.js';
 
-export interface EnvelopeLimits {
-  /** Largest envelope, Relay's `max_envelope_size`. @default 100 MiB */
-  maxEnvelopeBytes: number;
-  /** Largest event item, Relay's `max_event_size`. @default 1 MiB */
-  maxEventBytes: number;
+/** What a removed or dropped item counted as: its category and how many it stood for. */
+export interface ItemCount {
+  category: DataCategory;
+  quantity: number;
 }
 
 export type Inspection =
   | {
       kind: 'ok';
-      dsn: RoutedDsn;
+      dsn: DsnParts;
       eventId: string | undefined;
+      /** Categories of the items sent (one entry per item). */
       categories: DataCategory[];
-      /** Parsed items: header and payload bytes, for policies that rewrite payloads. */
-      items: { header: Record<string, unknown>; payload: Buffer }[];
+      /** What the envelope stands for, to count it if it is dropped. */
+      counts: ItemCount[];
+      /** Items removed for their size: already counted, to be reported. */
+      removed: ItemCount[];
       header: Record<string, unknown>;
+      items: EnvelopeItemBytes[];
+      /** The bytes to send: the message value, or a copy without the removed items. */
+      body: Buffer;
     }
-  | { kind: 'dead'; reason: 'malformed' | 'too_large' | 'no_dsn'; detail: string };
+  | {
+      kind: 'dead';
+      reason: 'malformed' | 'too_large' | 'no_dsn' | 'unknown_schema';
+      detail: string;
+      /** Set when the DSN is known, so the drop can be reported to it. */
+      dsn?: DsnParts;
+      counts?: ItemCount[];
+    };
 
 /**
- * Reads a message value as a Sentry envelope: header line, then items (`length`-framed or
- * newline-terminated). Checks it parses, carries a DSN, and fits the size limits.
+ * Reads a message value as a Sentry envelope and checks it as Relay would before forwarding:
+ * a schema version this forwarder reads, a header that parses, a DSN, the envelope size, and each
+ * item's size for its type. An oversized event or transaction sinks the envelope (its
+ * attachments belong to it); other oversized items are removed and the rest forwarded.
  */
-export function inspectEnvelope(value: Buffer, limits: EnvelopeLimits): Inspection {
-  if (value.length > limits.maxEnvelopeBytes) {
+export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?: string): Inspection {
+  if (!isReadableSchema(schemaHeader)) {
+    return {
+      kind: 'dead',
+      reason: 'unknown_schema',
+      detail: `message schema ${schemaHeader} is newer than this forwarder reads`,
+    };
+  }
+  const parsed = parseEnvelopeBytes(value);
+  if (!parsed.ok) return { kind: 'dead', reason: 'malformed', detail: parsed.detail };
+  const { header, items } = parsed;
+  const dsn = typeof header.dsn === 'string' ? parseDsn(header.dsn) : undefined;
+  if (!dsn) {
+    const detail =
+      typeof header.dsn === 'string'
+        ? 'the envelope header DSN does not parse'
+        : 'the envelope header names no DSN';
+    return { kind: 'dead', reason: 'no_dsn', detail };
+  }
+  const counts = items.map(countOf);
+  if (value.length > limits.envelope) {
     return {
       kind: 'dead',
       reason: 'too_large',
-      detail: `envelope of ${value.length} bytes > ${limits.maxEnvelopeBytes}`,
+      detail: `envelope of ${value.length} bytes > ${limits.envelope}`,
+      dsn,
+      counts,
     };
   }
-  const lineEnd = (from: number) => {
-    const i = value.indexOf(0x0a, from);
-    return i < 0 ? value.length : i;
-  };
-  const json = (start: number, end: number): Record<string, unknown> | undefined => {
-    try {
-      const parsed = JSON.parse(value.subarray(start, end).toString('utf8'));
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const headerEnd = lineEnd(0);
-  const header = json(0, headerEnd);
-  if (!header)
-    return { kind: 'dead', reason: 'malformed', detail: 'the envelope header is not a JSON object' };
-  const items: { header: Record<string, unknown>; payload: Buffer }[] = [];
-  let offset = headerEnd + 1;
-  while (offset < value.length) {
-    const itemHeaderEnd = lineEnd(offset);
-    if (itemHeaderEnd === offset) {
-      offset++; // a blank line between items
+  const kept: EnvelopeItemBytes[] = [];
+  const removed: ItemCount[] = [];
+  let attachments = 0;
+  let clientReports = 0;
+  for (const item of items) {
+    const type = item.header.type;
+    const limit = itemLimit(limits, type);
+    const size = item.payload.length;
+    if (limit !== undefined && size > limit) {
+      if (type === 'event' || type === 'transaction') {
+        return {
+          kind: 'dead',
+          reason: 'too_large',
+          detail: `${type} item of ${size} bytes > ${limit}`,
+          dsn,
+          counts,
+        };
+      }
+      removed.push(countOf(item));
       continue;
     }
-    const itemHeader = json(offset, itemHeaderEnd);
-    if (!itemHeader || typeof itemHeader.type !== 'string') {
-      return { kind: 'dead', reason: 'malformed', detail: `item ${items.length + 1} has no valid header` };
-    }
-    const start = itemHeaderEnd + 1;
-    const length = itemHeader.length;
-    let end: number;
-    if (length === undefined) end = lineEnd(start);
-    else if (
-      typeof length === 'number' &&
-      Number.isInteger(length) &&
-      length >= 0 &&
-      start + length <= value.length
-    ) {
-      end = start + length;
-    } else {
-      return {
-        kind: 'dead',
-        reason: 'malformed',
-        detail: `item ${items.length + 1} declares a length beyond the envelope`,
-      };
-    }
-    const payload = value.subarray(start, end);
+    // Attachments and client reports also have a limit for all of them together.
+    if (type === 'attachment') attachments += size;
+    if (type === 'client_report') clientReports += size;
     if (
-      (itemHeader.type === 'event' || itemHeader.type === 'transaction') &&
-      payload.length > limits.maxEventBytes
+      (type === 'attachment' && attachments > limits.attachments) ||
+      (type === 'client_report' && clientReports > limits.clientReports)
     ) {
-      return {
-        kind: 'dead',
-        reason: 'too_large',
-        detail: `event item of ${payload.length} bytes > ${limits.maxEventBytes}`,
-      };
+      removed.push(countOf(item));
+      continue;
     }
-    items.push({ header: itemHeader, payload });
-    offset = end + 1;
+    kept.push(item);
   }
-  if (typeof header.dsn !== 'string')
-    return { kind: 'dead', reason: 'no_dsn', detail: 'the envelope header names no DSN' };
-  const dsn = parseRoutedDsn(header.dsn);
-  if (!dsn) return { kind: 'dead', reason: 'no_dsn', detail: 'the envelope header DSN does not parse' };
   return {
     kind: 'ok',
     dsn,
     eventId: typeof header.event_id === 'string' ? header.event_id : undefined,
-    categories: items.map((item) => envelopeItemTypeToDataCategory(item.header.type as never)),
-    items,
+    categories: kept.map((item) => categoryOf(item.header.type)),
+    counts: kept.map(countOf),
+    removed,
     header,
+    items: kept,
+    body: removed.length > 0 ? serializeEnvelopeBytes(header, kept) : value,
   };
 }
 
-/** Serializes an envelope back from its parts (after a policy rewrote a payload). */
-export function serializeParts(
-  header: Record<string, unknown>,
-  items: { header: Record<string, unknown>; payload: Buffer }[],
-): Buffer {
-  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(header)}\n`)];
-  for (const item of items) {
-    const itemHeader =
-      item.header.length === undefined ? item.header : { ...item.header, length: item.payload.length };
-    parts.push(Buffer.from(`${JSON.stringify(itemHeader)}\n`), item.payload, Buffer.from('\n'));
-  }
-  return Buffer.concat(parts);
+function categoryOf(type: string): DataCategory {
+  return envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]);
+}
+
+/** Span and log containers say how many they carry in `item_count`. */
+function countOf(item: EnvelopeItemBytes): ItemCount {
+  const count = item.header.item_count;
+  return {
+    category: categoryOf(item.header.type),
+    quantity: typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1,
+  };
 }

@@ -1,23 +1,38 @@
-/** Counters and gauges the forwarder exposes on /metrics, in Prometheus text format. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Figures kept as plain numbers (readable in tests and by embedders), exported on /metrics. */
 export interface ForwarderMetrics {
   delivered: number;
   retried: number;
   deadLettered: Record<string, number>;
   rateLimited: number;
   duplicates: number;
+  /** Envelopes (or items) dropped by policy, by reason; each is reported upstream. */
   dropped: Record<string, number>;
   trimmedBreadcrumbs: number;
-  pausedPartitions: number;
+  /** Client-report envelopes sent upstream, and the drops they carried. */
+  outcomesSent: number;
+  /** Envelopes held now: requests in flight plus those waiting for a limit or a retry. */
+  inFlight: number;
+  /** Envelopes waiting now for a rate limit to end. */
+  waitingForRateLimit: number;
   /** Consumer lag per `topic/partition`, from the last batch seen. */
   lag: Record<string, number>;
-  /** Delivery latency histogram (seconds), cumulative buckets. */
-  latency: { buckets: number[]; counts: number[]; sum: number; count: number };
 }
 
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export interface MetricsRegistry {
+  readonly figures: ForwarderMetrics;
+  readonly registry: Registry;
+  observeLatency(seconds: number): void;
+}
 
-export function createMetrics(): ForwarderMetrics {
-  return {
+/**
+ * The forwarder's figures and a prom-client registry exporting them, with prom-client's default
+ * process metrics (event-loop lag, heap, GC, CPU, open handles). Counters read the plain
+ * figures at scrape time, so the hot path only increments numbers.
+ */
+export function createMetricsRegistry(upstreamLimits: () => Record<string, number>): MetricsRegistry {
+  const figures: ForwarderMetrics = {
     delivered: 0,
     retried: 0,
     deadLettered: {},
@@ -25,75 +40,123 @@ export function createMetrics(): ForwarderMetrics {
     duplicates: 0,
     dropped: {},
     trimmedBreadcrumbs: 0,
-    pausedPartitions: 0,
+    outcomesSent: 0,
+    inFlight: 0,
+    waitingForRateLimit: 0,
     lag: {},
-    latency: { buckets: LATENCY_BUCKETS, counts: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 },
   };
-}
-
-export function observeLatency(metrics: ForwarderMetrics, seconds: number): void {
-  const { latency } = metrics;
-  latency.sum += seconds;
-  latency.count++;
-  latency.buckets.forEach((bound, i) => {
-    if (seconds <= bound) latency.counts[i] = (latency.counts[i] ?? 0) + 1;
-  });
-}
-
-export function renderMetrics(m: ForwarderMetrics): string {
-  const lines: string[] = [];
-  const counter = (name: string, help: string, value: number, labels = '') => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}${labels} ${value}`);
-  };
-  counter('faultline_forwarder_delivered_total', 'Envelopes accepted by the ingest.', m.delivered);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  const labelled = (name: string, help: string, label: string, read: () => Record<string, number>) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
+      },
+    });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  counter(
+    'faultline_forwarder_delivered_total',
+    'Envelopes accepted by the ingest.',
+    () => figures.delivered,
+  );
   counter(
     'faultline_forwarder_retried_total',
     'Delivery attempts retried after 5xx, timeouts or network errors.',
-    m.retried,
+    () => figures.retried,
   );
   counter(
     'faultline_forwarder_rate_limited_total',
-    'Answers of 429 (the envelope waited, then was delivered).',
-    m.rateLimited,
+    'Answers of 429 (the envelope waited, then was sent again).',
+    () => figures.rateLimited,
   );
   counter(
     'faultline_forwarder_duplicates_total',
     'Envelopes skipped because their event id was already delivered.',
-    m.duplicates,
+    () => figures.duplicates,
   );
   counter(
     'faultline_forwarder_breadcrumbs_trimmed_total',
     'Breadcrumbs removed by max_breadcrumbs.',
-    m.trimmedBreadcrumbs,
+    () => figures.trimmedBreadcrumbs,
   );
-  lines.push(
-    '# HELP faultline_forwarder_dead_lettered_total Envelopes sent to the dead-letter topic, by reason.',
+  counter(
+    'faultline_forwarder_outcomes_sent_total',
+    'Client reports sent upstream for what the forwarder dropped.',
+    () => figures.outcomesSent,
   );
-  lines.push('# TYPE faultline_forwarder_dead_lettered_total counter');
-  for (const [reason, value] of Object.entries(m.deadLettered)) {
-    lines.push(`faultline_forwarder_dead_lettered_total{reason="${reason}"} ${value}`);
-  }
-  lines.push('# HELP faultline_forwarder_dropped_total Envelopes dropped by policy, by reason.');
-  lines.push('# TYPE faultline_forwarder_dropped_total counter');
-  for (const [reason, value] of Object.entries(m.dropped)) {
-    lines.push(`faultline_forwarder_dropped_total{reason="${reason}"} ${value}`);
-  }
-  lines.push('# HELP faultline_forwarder_paused_partitions Partitions waiting for a rate limit or a retry.');
-  lines.push('# TYPE faultline_forwarder_paused_partitions gauge');
-  lines.push(`faultline_forwarder_paused_partitions ${m.pausedPartitions}`);
-  lines.push('# HELP faultline_forwarder_consumer_lag Messages behind the high watermark, per partition.');
-  lines.push('# TYPE faultline_forwarder_consumer_lag gauge');
-  for (const [partition, value] of Object.entries(m.lag)) {
-    const [topic, id] = partition.split('/');
-    lines.push(`faultline_forwarder_consumer_lag{topic="${topic}",partition="${id}"} ${value}`);
-  }
-  lines.push('# HELP faultline_forwarder_delivery_seconds Time from reading an envelope to its acceptance.');
-  lines.push('# TYPE faultline_forwarder_delivery_seconds histogram');
-  m.latency.buckets.forEach((bound, i) => {
-    lines.push(`faultline_forwarder_delivery_seconds_bucket{le="${bound}"} ${m.latency.counts[i]}`);
+  labelled(
+    'faultline_forwarder_dead_lettered_total',
+    'Envelopes sent to the dead-letter topic, by reason.',
+    'reason',
+    () => figures.deadLettered,
+  );
+  labelled(
+    'faultline_forwarder_dropped_total',
+    'Envelopes or items dropped by policy or size, by reason.',
+    'reason',
+    () => figures.dropped,
+  );
+  gauge(
+    'faultline_forwarder_in_flight',
+    'Envelopes held: requests in flight plus envelopes waiting for a limit or a retry.',
+    () => figures.inFlight,
+  );
+  gauge(
+    'faultline_forwarder_waiting_for_rate_limit',
+    'Envelopes waiting for a rate limit to end.',
+    () => figures.waitingForRateLimit,
+  );
+  new Gauge({
+    name: 'faultline_forwarder_upstream_concurrency',
+    help: 'Requests allowed in flight per upstream host (shrinks on failures, grows on success).',
+    labelNames: ['upstream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [upstream, limit] of Object.entries(upstreamLimits())) this.set({ upstream }, limit);
+    },
   });
-  lines.push(`faultline_forwarder_delivery_seconds_bucket{le="+Inf"} ${m.latency.count}`);
-  lines.push(`faultline_forwarder_delivery_seconds_sum ${m.latency.sum}`);
-  lines.push(`faultline_forwarder_delivery_seconds_count ${m.latency.count}`);
-  return `${lines.join('\n')}\n`;
+  new Gauge({
+    name: 'faultline_forwarder_consumer_lag',
+    help: 'Messages behind the high watermark, per partition.',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, value] of Object.entries(figures.lag)) {
+        const cut = key.lastIndexOf('/');
+        this.set({ topic: key.slice(0, cut), partition: key.slice(cut + 1) }, value);
+      }
+    },
+  });
+  const latency = new Histogram({
+    name: 'faultline_forwarder_delivery_seconds',
+    help: 'Time from reading an envelope to its acceptance by the ingest.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  return { figures, registry, observeLatency: (seconds) => latency.observe(seconds) };
 }

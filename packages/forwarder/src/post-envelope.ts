@@ -18,7 +18,8 @@ const CLIENT = 'faultline-forwarder/0.1.0';
 
 /**
  * HTTP(S) with keep-alive, authenticated as the SDK is (`X-Sentry-Auth` with the DSN's public
- * key), bodies over `compressAboveBytes` gzipped.
+ * key), bodies over `compressAboveBytes` gzipped. `maxSockets` per host should be at least the
+ * requests allowed in flight, or the agent queues what the forwarder meant to pipeline.
  */
 export function createPoster(options: {
   timeoutMs: number;

@@ -1,49 +1,58 @@
-import { describe, expect, it, vi } from 'vitest';
-import { createAllowList, parseRoutedDsn } from '../src/index.js';
+import { parseDsn } from '@faultline/contract';
+import { describe, expect, it } from 'vitest';
+import { createAllowList } from '../src/index.js';
 
-describe('parseRoutedDsn', () => {
-  it('keeps what routing needs', () => {
-    expect(parseRoutedDsn('https://abc@o1.ingest.sentry.io/42')).toEqual({
-      protocol: 'https',
-      publicKey: 'abc',
-      host: 'o1.ingest.sentry.io',
-      path: '',
-      projectId: '42',
-    });
-    expect(parseRoutedDsn('http://k@127.0.0.1:9000/relay/7')).toMatchObject({
-      host: '127.0.0.1:9000',
-      path: '/relay',
-      projectId: '7',
-    });
-  });
-  it('rejects what is not a DSN with a key, and never logs it', () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      for (const text of [
-        '',
-        'nope',
-        'https://o1.ingest.sentry.io/42',
-        'ftp://k@h/1',
-        'https://k@h/abc',
-        'secret-key@nowhere',
-      ]) {
-        expect(parseRoutedDsn(text)).toBeUndefined();
-      }
-      expect(logged).not.toHaveBeenCalled();
-    } finally {
-      logged.mockRestore();
-    }
-  });
-});
+const dsn = (text: string) => {
+  const parsed = parseDsn(text);
+  if (!parsed) throw new Error(`not a DSN: ${text}`);
+  return parsed;
+};
 
 describe('createAllowList', () => {
-  const allowed = createAllowList(['publickey', 'https://other@sentry.example.com/5']);
-  const dsn = (text: string) => parseRoutedDsn(text) ?? expect.unreachable();
-  it('allows listed keys on any host, and full DSNs only for their host and project', () => {
-    expect(allowed(dsn('http://publickey@anywhere:1/3'))).toBe(true);
-    expect(allowed(dsn('https://other@sentry.example.com/5'))).toBe(true);
-    expect(allowed(dsn('https://other@evil.example.com/5'))).toBe(false);
-    expect(allowed(dsn('https://other@sentry.example.com/6'))).toBe(false);
-    expect(allowed(dsn('https://stranger@sentry.example.com/5'))).toBe(false);
+  it('allows a full DSN only for its key, host, port and project', () => {
+    const allowed = createAllowList({
+      allowedDsns: ['https://abc@o1.ingest.sentry.io/42'],
+      hasUpstream: false,
+    });
+    expect(allowed(dsn('https://abc@o1.ingest.sentry.io/42'))).toBe(true);
+    expect(allowed(dsn('https://abc@O1.INGEST.SENTRY.IO/42'))).toBe(true);
+    expect(allowed(dsn('https://abc@evil.example/42'))).toBe(false);
+    expect(allowed(dsn('https://abc@o1.ingest.sentry.io:8443/42'))).toBe(false);
+    expect(allowed(dsn('https://abc@o1.ingest.sentry.io/43'))).toBe(false);
+    expect(allowed(dsn('https://xyz@o1.ingest.sentry.io/42'))).toBe(false);
+  });
+
+  it('refuses a bare key without an upstream or allowed hosts, saying why and naming no key', () => {
+    const attempt = () => createAllowList({ allowedDsns: ['abc', 'def'], hasUpstream: false });
+    expect(attempt).toThrow(/bare public keys: without an upstream every entry must bind a host/);
+    expect(attempt).toThrow(/FAULTLINE_FORWARDER_ALLOWED_HOSTS/);
+    expect(attempt).not.toThrow(/abc|def/);
+  });
+
+  it('binds bare keys to the allowed hosts', () => {
+    const allowed = createAllowList({
+      allowedDsns: ['abc'],
+      allowedHosts: ['o1.ingest.sentry.io', '127.0.0.1:9000'],
+      hasUpstream: false,
+    });
+    expect(allowed(dsn('https://abc@o1.ingest.sentry.io/1'))).toBe(true);
+    expect(allowed(dsn('https://abc@o1.ingest.sentry.io/2'))).toBe(true);
+    expect(allowed(dsn('http://abc@127.0.0.1:9000/2'))).toBe(true);
+    expect(allowed(dsn('http://abc@127.0.0.1:9001/2'))).toBe(false);
+    expect(allowed(dsn('https://abc@evil.example/1'))).toBe(false);
+    expect(allowed(dsn('https://zzz@o1.ingest.sentry.io/1'))).toBe(false);
+  });
+
+  it('accepts bare keys with an upstream: only the upstream is ever called', () => {
+    const allowed = createAllowList({ allowedDsns: ['abc'], hasUpstream: true });
+    expect(allowed(dsn('https://abc@anywhere.example/1'))).toBe(true);
+    expect(allowed(dsn('https://zzz@anywhere.example/1'))).toBe(false);
+  });
+
+  it('rejects entries that are neither, and an empty list', () => {
+    expect(() => createAllowList({ allowedDsns: ['not a key!'], hasUpstream: true })).toThrow(
+      /entry 1 .* is neither a DSN nor a public key/,
+    );
+    expect(() => createAllowList({ allowedDsns: [], hasUpstream: true })).toThrow(/at least one/);
   });
 });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { DEAD_LETTER_HEADERS } from '@faultline/contract';
 import {
   type BugsinkClient,
   connectBugsink,
@@ -48,7 +49,11 @@ async function double(port?: number) {
   return ingest;
 }
 const deliveredIds = (ingest: IngestDouble) =>
-  new Set(ingest.requests.filter((r) => r.status === 200).map((r) => r.envelope?.[0].event_id as string));
+  new Set(
+    ingest.requests
+      .filter((r) => r.status === 200 && r.envelope?.[0].event_id)
+      .map((r) => r.envelope?.[0].event_id as string),
+  );
 
 describe('forwarder end to end', () => {
   it('delivers what a service captured through Kafka: Bugsink stores exactly N', async () => {
@@ -67,7 +72,7 @@ describe('forwarder end to end', () => {
       timeoutMs: 60_000,
     });
     expect(service.stdout).toContain('closed: true');
-    await forwarder({ topic, allowedDsns: [new URL(project.dsn).username] });
+    await forwarder({ topic, allowedDsns: [project.dsn] });
     const events = await bugsink.waitForEvents(project.id, n, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await bugsink.events(project.id)).toHaveLength(n);
@@ -85,17 +90,21 @@ describe('forwarder under ingest faults (ingest double)', () => {
       topic,
       [0, 1, 2, 3, 4].map((i) => envelopeBytes(ingest.dsn(3), i)),
     );
-    const f = await forwarder({ topic, allowedDsns: ['publickey'] });
+    const f = await forwarder({ topic, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
     await waitUntil(() => deliveredIds(ingest).size === 5 || undefined, {
       what: '5 deliveries',
       timeoutMs: 20_000,
     });
     expect(f.metrics.rateLimited).toBe(1);
-    expect(f.metrics.pausedPartitions).toBe(0);
-    const [limited, retried] = ingest.requests;
+    expect(f.metrics.waitingForRateLimit).toBe(0);
+    const [limited] = ingest.requests;
     expect(limited?.status).toBe(429);
-    // The same envelope again, after the limit.
-    expect(retried?.envelope?.[0].event_id).toBe(limited?.envelope?.[0].event_id);
+    // The same envelope again, after the limit (2 s) ended.
+    const again = ingest.requests.find(
+      (r, i) => i > 0 && r.envelope?.[0].event_id === limited?.envelope?.[0].event_id,
+    );
+    expect(again?.status).toBe(200);
+    expect((again?.receivedAt ?? 0) - (limited?.answeredAt ?? 0)).toBeGreaterThanOrEqual(1900);
     expect([...deliveredIds(ingest)].sort()).toEqual([0, 1, 2, 3, 4].map(eventIdOf).sort());
   });
 
@@ -108,7 +117,7 @@ describe('forwarder under ingest faults (ingest double)', () => {
       topic,
       [0, 1, 2].map((i) => envelopeBytes(ingest.dsn(3), i)),
     );
-    const f = await forwarder({ topic, allowedDsns: ['publickey'] });
+    const f = await forwarder({ topic, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
     await waitUntil(() => deliveredIds(ingest).size === 3 || undefined, {
       what: '3 deliveries',
       timeoutMs: 20_000,
@@ -126,7 +135,7 @@ describe('forwarder under ingest faults (ingest double)', () => {
       topic,
       [0, 1, 2].map((i) => envelopeBytes(dsn, i)),
     );
-    const f = await forwarder({ topic, allowedDsns: ['publickey'] });
+    const f = await forwarder({ topic, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
     await waitUntil(() => f.metrics.retried >= 2 || undefined, {
       what: 'retries against the down ingest',
       timeoutMs: 20_000,
@@ -154,17 +163,22 @@ describe('forwarder dead letters', () => {
       envelopeBytes(ingest.dsn(3), 3), // fine
     ];
     await produce(inject('kafkaBrokers'), topic, values);
-    const f = await forwarder({ topic, allowedDsns: ['publickey'], maxEventBytes: 4096 });
+    const f = await forwarder({
+      topic,
+      allowedDsns: ['publickey'],
+      allowedHosts: ['127.0.0.1'],
+      maxEventBytes: 4096,
+    });
     const dead = await readTopic(inject('kafkaBrokers'), `${topic}.dead-letter`, (m) => m.length >= 4);
-    const byReason = Object.fromEntries(
-      dead.map((m) => [m.headers?.['faultline-dlq-reason']?.toString(), m]),
-    );
+    const header = (m: (typeof dead)[number] | undefined, name: string) => m?.headers?.[name]?.toString();
+    const byReason = Object.fromEntries(dead.map((m) => [header(m, DEAD_LETTER_HEADERS.reason), m]));
     expect(Object.keys(byReason).sort()).toEqual(['dsn_not_allowed', 'malformed', 'rejected', 'too_large']);
     const rejected = byReason.rejected;
-    expect(rejected?.headers?.['faultline-dlq-status']?.toString()).toBe('400');
-    expect(rejected?.headers?.['faultline-dlq-topic']?.toString()).toBe(topic);
-    expect(rejected?.headers?.['faultline-dlq-partition']?.toString()).toBe('0');
-    expect(rejected?.headers?.['faultline-dlq-offset']?.toString()).toBe('0');
+    expect(header(rejected, DEAD_LETTER_HEADERS.status)).toBe('400');
+    expect(header(rejected, DEAD_LETTER_HEADERS.originalTopic)).toBe(topic);
+    expect(header(rejected, DEAD_LETTER_HEADERS.originalPartition)).toBe('0');
+    expect(header(rejected, DEAD_LETTER_HEADERS.originalOffset)).toBe('0');
+    expect(header(rejected, DEAD_LETTER_HEADERS.errorMessage)).toBe('the ingest answered 400');
     expect(byReason.malformed?.value?.toString()).toBe('this is not an envelope');
     await waitUntil(() => deliveredIds(ingest).has(eventIdOf(3)) || undefined, { what: 'the good envelope' });
     expect(forbidden.requests).toHaveLength(0);
@@ -184,8 +198,8 @@ describe('forwarder instances and restarts', () => {
       4,
     );
     const groupId = uniqueName('shared-group');
-    const a = await forwarder({ topic, groupId, allowedDsns: ['publickey'] });
-    await forwarder({ topic, groupId, allowedDsns: ['publickey'] });
+    const a = await forwarder({ topic, groupId, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
+    await forwarder({ topic, groupId, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
     await waitUntil(() => a.metrics.delivered >= 20 || undefined, { what: 'instance A at work' });
     await a.stop();
     running.splice(running.indexOf(a), 1);
@@ -212,7 +226,8 @@ describe('forwarder instances and restarts', () => {
       FAULTLINE_FORWARDER_TOPIC: topic,
       FAULTLINE_FORWARDER_GROUP: uniqueName('kill-group'),
       FAULTLINE_FORWARDER_ALLOWED_DSNS: project.dsn,
-      FAULTLINE_FORWARDER_CONCURRENCY: '1',
+      // One at a time, so the kill lands mid-run; the pipelined case has a test of its own.
+      FAULTLINE_FORWARDER_MAX_IN_FLIGHT: '1',
     };
     // First run: killed with SIGKILL once some, not all, envelopes are in Bugsink.
     let child: import('node:child_process').ChildProcess | undefined;
@@ -265,13 +280,19 @@ describe('forwarder replay', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const windowEnd = new Date();
     await produce(brokers, topic, batch(200));
-    const live = await forwarder({ topic, allowedDsns: ['publickey'] });
+    const live = await forwarder({ topic, allowedDsns: ['publickey'], allowedHosts: ['127.0.0.1'] });
     await waitUntil(() => deliveredIds(ingest).size === 15 || undefined, { what: 'live delivery of 15' });
     await live.stop();
     running.splice(running.indexOf(live), 1);
     ingest.requests.length = 0;
 
-    const replayer = createForwarder({ brokers, topic, allowedDsns: ['publickey'], log: () => undefined });
+    const replayer = createForwarder({
+      brokers,
+      topic,
+      allowedDsns: ['publickey'],
+      allowedHosts: ['127.0.0.1'],
+      log: () => undefined,
+    });
     const seen: number[] = [];
     const result = await replayer.replay({
       from: windowStart,

@@ -31,6 +31,10 @@ export interface RecordedRequest {
   envelope: Envelope | undefined;
   /** The status the double answered with. */
   status: number;
+  /** When the whole request had arrived (ms since the epoch). */
+  receivedAt: number;
+  /** When the answer was sent (after any `delayMs`). */
+  answeredAt: number | undefined;
 }
 
 export interface IngestDouble {
@@ -85,7 +89,9 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
       const envelope = body ? tryParseEnvelope(body) : undefined;
       const reply = match && req.method === 'POST' ? (plans.shift() ?? defaultReply) : { status: 404 };
       const status = reply.status ?? 200;
-      requests.push({
+      const record: RecordedRequest = {
+        receivedAt: Date.now(),
+        answeredAt: undefined,
         method: req.method ?? '',
         url: req.url ?? '',
         projectId: match?.[1],
@@ -93,10 +99,12 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
         body: body ?? Buffer.alloc(0),
         envelope,
         status,
-      });
+      };
+      requests.push(record);
       const eventId = envelope?.[0].event_id;
       const text = reply.body ?? (status < 300 && eventId ? JSON.stringify({ id: eventId }) : '');
       const respond = () => {
+        record.answeredAt = Date.now();
         res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
         res.end(text);
       };

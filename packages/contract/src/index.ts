@@ -1,0 +1,16 @@
+export type { BackoffOptions } from './backoff.js';
+export { backoffDelay } from './backoff.js';
+export type { DeadLetterOrigin } from './dead-letter-headers.js';
+export { DEAD_LETTER_HEADERS, originHeaders } from './dead-letter-headers.js';
+export type { DsnParts } from './dsn.js';
+export { dsnFromEnvelopeEndpoint, dsnHost, envelopeEndpoint, formatDsn, parseDsn, redactDsn } from './dsn.js';
+export type { EnvelopeItemBytes, ParsedEnvelope } from './envelope-bytes.js';
+export { parseEnvelopeBytes, serializeEnvelopeBytes } from './envelope-bytes.js';
+export {
+  DEFAULT_ENVELOPE_TOPIC,
+  deadLetterTopicFor,
+  isReadableSchema,
+  MESSAGE_HEADERS,
+  messageKey,
+  SCHEMA_VERSION,
+} from './message-contract.js';

@@ -1,0 +1,35 @@
+/** The topic envelopes go to, when none is configured. */
+export const DEFAULT_ENVELOPE_TOPIC = 'sentry-envelopes';
+
+/** Where a consumer puts what it can never deliver: `<topic>.dead-letter`. */
+export function deadLetterTopicFor(topic: string): string {
+  return `${topic}.dead-letter`;
+}
+
+/**
+ * Version of the Kafka message contract (value, key, headers). A reader that meets a higher
+ * version than it knows dead-letters the message instead of guessing.
+ */
+export const SCHEMA_VERSION = '1';
+
+/** Kafka header names of the envelope message contract. */
+export const MESSAGE_HEADERS = {
+  schema: 'faultline-schema',
+  dsn: 'faultline-dsn',
+  itemTypes: 'faultline-item-types',
+} as const;
+
+/** The message key: `<project id>:<trace id | event id>`, so one trace stays on one partition. */
+export function messageKey(projectId: string, traceOrEventId: string | undefined): string {
+  return `${projectId}:${traceOrEventId ?? ''}`;
+}
+
+/**
+ * Whether a reader of version `SCHEMA_VERSION` can read a message with this schema header.
+ * A message without the header (a producer that is not Faultline) is read as version 1.
+ */
+export function isReadableSchema(header: string | undefined): boolean {
+  if (header === undefined || header === '') return true;
+  const version = Number(header);
+  return Number.isInteger(version) && version >= 1 && version <= Number(SCHEMA_VERSION);
+}

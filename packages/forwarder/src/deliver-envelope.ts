@@ -1,0 +1,163 @@
+import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS } from '@faultline/contract';
+import type { LRUCache } from 'lru-cache';
+import { identity } from './allow-list.js';
+import { classifyResponse } from './classify-response.js';
+import type { DeadLetterer, DeadLetterReason, MessageOrigin } from './dead-letter.js';
+import { inspectEnvelope } from './inspect-envelope.js';
+import type { Logger } from './logger.js';
+import type { ForwarderMetrics } from './metrics.js';
+import type { OutcomeReporter } from './outcome-reporter.js';
+import { trimBreadcrumbs } from './policies.js';
+import type { Poster, PostResult } from './post-envelope.js';
+import type { RateLimitBook } from './rate-limit-book.js';
+import type { SizeLimits } from './size-limits.js';
+import { sleep } from './sleep.js';
+import type { UpstreamGate } from './upstream-gate.js';
+
+export interface DeliveryDeps {
+  limits: SizeLimits;
+  isAllowed: (dsn: DsnParts) => boolean;
+  upstream: URL | undefined;
+  delivered: LRUCache<string, true>;
+  overProjectLimit: (projectId: string, categories: readonly string[]) => boolean;
+  maxBreadcrumbs: number | undefined;
+  rateLimits: RateLimitBook;
+  gate: UpstreamGate;
+  poster: Poster;
+  deadLetter: DeadLetterer;
+  outcomes: OutcomeReporter;
+  backoff: { initialMs: number; maxMs: number };
+  figures: ForwarderMetrics;
+  observeLatency: (seconds: number) => void;
+  logger: Logger;
+}
+
+/**
+ * Takes one message to a final state: delivered, dead-lettered, or dropped by policy (counted
+ * and reported upstream). Resolves true then, and false only when `signal` aborted first (the
+ * forwarder is stopping): the message is then left uncommitted, to be delivered after restart.
+ * It never rejects.
+ */
+export type DeliverEnvelope = (origin: MessageOrigin, signal: AbortSignal) => Promise<boolean>;
+
+export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
+  const { figures, logger } = deps;
+
+  /** Kafka may be away: a dead letter is retried until it is written or the forwarder stops. */
+  async function deadLetter(
+    origin: MessageOrigin,
+    signal: AbortSignal,
+    reason: DeadLetterReason,
+    detail: string,
+    status?: number,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deps.deadLetter(origin, reason, detail, status);
+        return true;
+      } catch (error) {
+        logger.warn('dead letter not written yet; retrying', { error: (error as Error).message });
+        if (!(await sleep(backoffDelay(attempt, deps.backoff), signal))) return false;
+      }
+    }
+  }
+
+  return async function deliver(origin, signal) {
+    const started = Date.now();
+    const { message } = origin;
+    const value = message.value ?? Buffer.alloc(0);
+    const schema = message.headers?.[MESSAGE_HEADERS.schema]?.toString();
+    const inspection = inspectEnvelope(value, deps.limits, schema);
+    if (inspection.kind === 'dead') {
+      // The ingest never sees it: tell Sentry, but only at a DSN we may call.
+      if (inspection.dsn && inspection.counts && deps.isAllowed(inspection.dsn)) {
+        deps.outcomes.record(inspection.dsn, 'send_error', inspection.counts);
+      }
+      return deadLetter(origin, signal, inspection.reason, inspection.detail);
+    }
+    const { dsn, eventId, categories } = inspection;
+    if (!deps.isAllowed(dsn)) {
+      return deadLetter(
+        origin,
+        signal,
+        'dsn_not_allowed',
+        `DSN for project ${dsn.projectId} at ${dsn.host} is not on the allow-list`,
+      );
+    }
+    if (inspection.removed.length > 0) {
+      const n = inspection.removed.length;
+      figures.dropped.item_too_large = (figures.dropped.item_too_large ?? 0) + n;
+      deps.outcomes.record(dsn, 'send_error', inspection.removed);
+      if (inspection.items.length === 0) return true;
+    }
+    const dedupeKey = eventId ? `${dsn.projectId}:${eventId}` : undefined;
+    if (dedupeKey && deps.delivered.has(dedupeKey)) {
+      figures.duplicates++;
+      return true;
+    }
+    if (deps.overProjectLimit(dsn.projectId, categories)) {
+      figures.dropped.max_events_per_minute = (figures.dropped.max_events_per_minute ?? 0) + 1;
+      deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts);
+      return true;
+    }
+    const { body, trimmed } = trimBreadcrumbs(inspection, deps.maxBreadcrumbs);
+    figures.trimmedBreadcrumbs += trimmed;
+    const url = envelopeEndpoint(dsn, deps.upstream);
+    const upstream = url.origin;
+    const dsnKey = identity(dsn);
+
+    for (let attempt = 0; ; ) {
+      const limitedFor = deps.rateLimits.waitFor(dsnKey, categories);
+      if (limitedFor > 0) {
+        figures.waitingForRateLimit++;
+        const waited = await sleep(limitedFor, signal);
+        figures.waitingForRateLimit--;
+        if (!waited) return false;
+        continue;
+      }
+      if (!(await deps.gate.acquire(upstream, signal))) return false;
+      // A 429 may have arrived while this one queued for the upstream.
+      if (deps.rateLimits.waitFor(dsnKey, categories) > 0) {
+        deps.gate.release(upstream, 'neutral');
+        continue;
+      }
+      let result: PostResult | undefined;
+      try {
+        result = await deps.poster.post(url, body, dsn.publicKey);
+      } catch (error) {
+        logger.debug('delivery failed; retrying', {
+          error: (error as Error).message,
+          project: dsn.projectId,
+          attempt,
+        });
+      }
+      if (result) deps.rateLimits.update(dsnKey, result);
+      const answer = classifyResponse(result?.status);
+      deps.gate.release(
+        upstream,
+        answer === 'delivered' ? 'success' : answer === 'retry' ? 'failure' : 'neutral',
+      );
+      switch (answer) {
+        case 'delivered':
+          figures.delivered++;
+          deps.observeLatency((Date.now() - started) / 1000);
+          if (dedupeKey) deps.delivered.set(dedupeKey, true);
+          return true;
+        case 'rate_limited':
+          figures.rateLimited++;
+          continue; // waits for the limit just recorded, then sends the same envelope again
+        case 'rejected':
+          return deadLetter(
+            origin,
+            signal,
+            'rejected',
+            `the ingest answered ${result?.status}`,
+            result?.status,
+          );
+        case 'retry':
+          figures.retried++;
+          if (!(await sleep(backoffDelay(attempt++, deps.backoff), signal))) return false;
+      }
+    }
+  };
+}

@@ -1,0 +1,107 @@
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { DeliverEnvelope } from './deliver-envelope.js';
+import type { InFlightWindow } from './in-flight-window.js';
+import type { Logger } from './logger.js';
+import type { ForwarderMetrics } from './metrics.js';
+import { createOffsetTracker, type OffsetTracker } from './offset-tracker.js';
+
+export interface DeliveryLoop {
+  /** KafkaJS `eachBatch`: dispatches each message into the window, without waiting for it. */
+  eachBatch(payload: EachBatchPayload): Promise<void>;
+  /** The group was (re)joined: offsets are read from the committed ones again. */
+  rejoined(): void;
+  /** Commits every partition's finished prefix now. */
+  commit(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * The pipelined consumer: many envelopes in flight at once (Sentry needs no order between
+ * envelopes), bounded by the in-flight window. KafkaJS's read position moves as messages are
+ * dispatched; the committed offset moves only over the contiguous prefix of finished ones, every
+ * `commitEveryMs`, so a crash redelivers just what was unfinished.
+ */
+export function createDeliveryLoop(deps: {
+  consumer: Consumer;
+  window: InFlightWindow;
+  deliver: DeliverEnvelope;
+  signal: AbortSignal;
+  figures: ForwarderMetrics;
+  logger: Logger;
+  commitEveryMs?: number;
+}): DeliveryLoop {
+  // Trackers of the current group generation. After a rebalance KafkaJS reads again from the
+  // committed offsets, so envelopes finishing from before it must not move the new trackers.
+  let trackers = new Map<string, { topic: string; partition: number; tracker: OffsetTracker }>();
+  let committing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => void commit(), deps.commitEveryMs ?? 500);
+  timer.unref();
+
+  function commit(): Promise<void> {
+    committing = committing.then(async () => {
+      const offsets = [];
+      for (const { topic, partition, tracker } of trackers.values()) {
+        const offset = tracker.committable();
+        if (offset !== undefined) offsets.push({ topic, partition, offset });
+      }
+      if (offsets.length === 0) return;
+      try {
+        await deps.consumer.commitOffsets(offsets);
+      } catch (error) {
+        // A rebalance or a broker away: what was not committed is delivered again, at least once.
+        deps.logger.debug('offset commit failed', { error: (error as Error).message });
+      }
+    });
+    return committing;
+  }
+
+  return {
+    async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }) {
+      const { topic, partition } = batch;
+      const key = `${topic}/${partition}`;
+      let entry = trackers.get(key);
+      if (!entry) {
+        entry = { topic, partition, tracker: createOffsetTracker() };
+        trackers.set(key, entry);
+      }
+      const { tracker } = entry;
+      const generation = trackers;
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || deps.signal.aborted) return;
+        // Wait for room, heartbeating so the group keeps this partition while the ingest is slow.
+        while (!(await deps.window.acquire(partition, 1000))) {
+          if (!isRunning() || isStale() || deps.signal.aborted) return;
+          await heartbeat().catch(() => undefined);
+        }
+        if (!isRunning() || isStale() || deps.signal.aborted) {
+          deps.window.release(partition);
+          return;
+        }
+        tracker.begin(message.offset);
+        resolveOffset(message.offset);
+        deps.figures.inFlight = deps.window.size;
+        deps.deliver({ topic, partition, message }, deps.signal).then(
+          (finished) => {
+            deps.window.release(partition);
+            deps.figures.inFlight = deps.window.size;
+            if (finished && generation === trackers) tracker.finish(message.offset);
+          },
+          (error: Error) => {
+            // deliver never rejects; if it did, the message stays uncommitted and is redelivered.
+            deps.window.release(partition);
+            deps.logger.error('delivery failed unexpectedly', { error: error.message });
+          },
+        );
+      }
+      const lag = Number(batch.offsetLag());
+      if (Number.isFinite(lag)) deps.figures.lag[key] = lag;
+    },
+    rejoined() {
+      trackers = new Map();
+    },
+    commit,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

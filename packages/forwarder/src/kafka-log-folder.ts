@@ -1,0 +1,37 @@
+import { type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from './logger.js';
+
+/**
+ * KafkaJS logs every retry of every request, at error level, with stacks: during a broker outage
+ * that is hundreds of lines a minute for one condition. This folds them: the first line of a
+ * condition (namespace plus message, digits ignored) is logged as a warning, repeats within
+ * `windowMs` are counted, and the count is logged when the condition shows up again later.
+ * KafkaJS's info and debug lines, and the protocol errors it retries itself, go to debug.
+ */
+export function foldKafkaLogs(logger: Logger, windowMs = 60_000): logCreator {
+  const seen = new Map<string, { since: number; repeats: number }>();
+  return () =>
+    ({ namespace, level, log }) => {
+      const message = `kafkajs ${namespace}: ${log.message}`;
+      // Protocol errors KafkaJS retries by itself (a coordinator loading, a leader moving): noise
+      // while it recovers; if it cannot, the consumer crashes and the forwarder logs that.
+      const retried = namespace === 'Connection' && String(log.message).startsWith('Response ');
+      if (level > logLevel.WARN || retried) {
+        logger.debug(message);
+        return;
+      }
+      const key = `${namespace}:${String(log.message).replace(/\d+/g, '#')}`;
+      const now = Date.now();
+      const entry = seen.get(key);
+      if (entry && now - entry.since < windowMs) {
+        entry.repeats++;
+        return;
+      }
+      const fields: Record<string, unknown> = {};
+      if (entry && entry.repeats > 0) fields.repeatedSinceLastLine = entry.repeats;
+      if (typeof log.error === 'string') fields.error = log.error;
+      seen.set(key, { since: now, repeats: 0 });
+      if (seen.size > 1000) seen.clear(); // bounded: distinct conditions are few
+      logger.warn(message, fields);
+    };
+}

@@ -1,0 +1,95 @@
+import { DEFAULT_ENVELOPE_TOPIC, type DsnParts, deadLetterTopicFor } from '@faultline/contract';
+import { createAllowList } from './allow-list.js';
+import type { ForwarderOptions } from './forwarder-options.js';
+import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
+
+/** Every setting with its default applied: the one place defaults live. */
+export interface ForwarderConfig {
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  deadLetterTopic: string;
+  isAllowed: (dsn: DsnParts) => boolean;
+  upstream: URL | undefined;
+  maxInFlight: number;
+  maxInFlightPerPartition: number;
+  sizeLimits: SizeLimits;
+  maxEventsPerMinute: number | undefined;
+  maxBreadcrumbs: number | undefined;
+  concurrency: number;
+  requestTimeoutMs: number;
+  backoff: { initialMs: number; maxMs: number };
+  dedupeSize: number;
+  compressAboveBytes: number;
+  outcomesIntervalMs: number;
+  sessionTimeoutMs: number;
+  fromBeginning: boolean;
+}
+
+/** Applies defaults and checks what can be checked before connecting; throws with every problem. */
+export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConfig {
+  const problems: string[] = [];
+  const positive = (name: string, value: number | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1`);
+    return value;
+  };
+  if (!options.brokers || options.brokers.length === 0)
+    problems.push('brokers must name at least one broker');
+  let upstream: URL | undefined;
+  if (options.upstream !== undefined) {
+    try {
+      upstream = new URL(options.upstream);
+      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      problems.push('upstream must be an http(s) URL');
+    }
+  }
+  let isAllowed: ForwarderConfig['isAllowed'] = () => false;
+  try {
+    isAllowed = createAllowList({
+      allowedDsns: options.allowedDsns ?? [],
+      allowedHosts: options.allowedHosts,
+      hasUpstream: options.upstream !== undefined,
+    });
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const maxInFlight = positive('maxInFlight', options.maxInFlight, 256);
+  const topic = options.topic ?? DEFAULT_ENVELOPE_TOPIC;
+  const config: ForwarderConfig = {
+    brokers: options.brokers ?? [],
+    topic,
+    groupId: options.groupId ?? 'faultline-forwarder',
+    deadLetterTopic: options.deadLetterTopic ?? deadLetterTopicFor(topic),
+    isAllowed,
+    upstream,
+    maxInFlight,
+    maxInFlightPerPartition: positive(
+      'maxInFlightPerPartition',
+      options.maxInFlightPerPartition,
+      Math.max(1, Math.ceil(maxInFlight / 2)),
+    ),
+    sizeLimits: {
+      ...DEFAULT_SIZE_LIMITS,
+      ...(options.maxEnvelopeBytes !== undefined ? { envelope: options.maxEnvelopeBytes } : {}),
+      ...(options.maxEventBytes !== undefined ? { event: options.maxEventBytes } : {}),
+      ...options.sizeLimits,
+    },
+    maxEventsPerMinute: options.maxEventsPerMinute,
+    maxBreadcrumbs: options.maxBreadcrumbs,
+    concurrency: positive('concurrency', options.concurrency, 8),
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+    backoff: {
+      initialMs: options.retryBackoff?.initialMs ?? 500,
+      maxMs: options.retryBackoff?.maxMs ?? 60_000,
+    },
+    dedupeSize: positive('dedupeSize', options.dedupeSize, 100_000),
+    compressAboveBytes: options.compressAboveBytes ?? 32 * 1024,
+    outcomesIntervalMs: positive('outcomesIntervalMs', options.outcomesIntervalMs, 10_000),
+    sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 30_000),
+    fromBeginning: options.fromBeginning ?? true,
+  };
+  if (problems.length > 0) throw new Error(`createForwarder: ${problems.join('; ')}`);
+  return config;
+}
