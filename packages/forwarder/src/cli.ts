@@ -23,6 +23,7 @@ Options (each also an environment variable):
   --max-breadcrumbs <n>     FAULTLINE_FORWARDER_MAX_BREADCRUMBS   per event
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
   --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
+  --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS consumer session timeout, default 30000
   --log-level <level>       FAULTLINE_FORWARDER_LOG_LEVEL         debug, info, warn or error; default info
   --kafka-ssl               FAULTLINE_FORWARDER_KAFKA_SSL         TLS to the brokers
   SASL: FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD (environment only)
@@ -121,6 +122,7 @@ function parse(argv: string[]) {
       'allowed-hosts': { type: 'string' },
       'max-in-flight': { type: 'string' },
       'log-level': { type: 'string' },
+      'session-timeout-ms': { type: 'string' },
       topic: { type: 'string' },
       group: { type: 'string' },
       'dead-letter-topic': { type: 'string' },
@@ -210,6 +212,11 @@ function resolveOptions(
     maxInFlight: integer(
       pick('max-in-flight', 'FAULTLINE_FORWARDER_MAX_IN_FLIGHT'),
       'FAULTLINE_FORWARDER_MAX_IN_FLIGHT',
+      1,
+    ),
+    sessionTimeoutMs: integer(
+      pick('session-timeout-ms', 'FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS'),
+      'FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS',
       1,
     ),
     topic: pick('topic', 'FAULTLINE_FORWARDER_TOPIC'),

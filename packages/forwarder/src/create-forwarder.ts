@@ -72,6 +72,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     // A shorter fetch long-poll than KafkaJS's 5 s: stop() waits for the fetch in flight.
     maxWaitTimeInMs: 1000,
     sessionTimeout: config.sessionTimeoutMs,
+    // KafkaJS refuses a heartbeat interval that is not below the session timeout.
+    heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
     // Topic settings (partitions, retention) are the operator's: never create it by reading it.
     allowAutoTopicCreation: false,
   });

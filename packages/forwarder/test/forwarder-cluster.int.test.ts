@@ -1,0 +1,202 @@
+import { fileURLToPath } from 'node:url';
+import {
+  createIngestDouble,
+  createTopic,
+  freePort,
+  type IngestDouble,
+  type KafkaBroker,
+  runNodeScript,
+  startKafka,
+  uniqueName,
+  waitUntil,
+} from '@faultline/testkit';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createForwarder, type Forwarder, type LogEntry } from '../src/index.js';
+import { envelopeBytes, produce } from './helpers.js';
+
+// Real brokers throughout: the shared one, and for outages a broker of the test's own that it
+// stops, kills and starts again. The ingest double stands in for Sentry (faults are not the
+// point here; what Kafka does to the forwarder is).
+const cli = fileURLToPath(new URL('../bin/faultline-forwarder.mjs', import.meta.url));
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+async function double(): Promise<IngestDouble> {
+  const ingest = await createIngestDouble();
+  cleanups.push(() => ingest.close());
+  return ingest;
+}
+const deliveredIds = (ingest: IngestDouble) =>
+  new Set(ingest.requests.filter((r) => r.status === 200).map((r) => r.envelope?.[0].event_id));
+const readyz = async (port: number) =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+
+describe('forwarder on a cluster as it is', () => {
+  it('started before its topic exists: waits with one log line, not ready, then delivers', async () => {
+    const ingest = await double();
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('late-topic');
+    const logs: LogEntry[] = [];
+    const forwarder: Forwarder = createForwarder({
+      brokers,
+      topic,
+      groupId: uniqueName('late'),
+      allowedDsns: ['publickey'],
+      allowedHosts: ['127.0.0.1'],
+      metricsPort: 0,
+      log: (entry) => logs.push(entry),
+    });
+    cleanups.push(() => forwarder.stop());
+    const starting = forwarder.start();
+    await waitUntil(() => forwarder.metricsPort, { what: 'the metrics server' });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await readyz(forwarder.metricsPort as number)).toBe(503);
+    await produce(
+      brokers,
+      topic,
+      Array.from({ length: 10 }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
+    );
+    await starting;
+    await waitUntil(() => deliveredIds(ingest).size === 10 || undefined, { what: '10 deliveries' });
+    expect(await readyz(forwarder.metricsPort as number)).toBe(200);
+    const waiting = logs.filter((l) => l.msg.includes(`topic ${topic}`) && l.level === 'warn');
+    expect(waiting).toHaveLength(1); // one line for the condition, not one per attempt
+    expect(waiting[0]?.reason).toBe(`topic ${topic} does not exist yet`);
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+    expect(logs.some((l) => /partitioner/i.test(l.msg))).toBe(false);
+  });
+
+  it('survives a broker down at start and SIGKILLed mid-run: every envelope delivered, never exits', async () => {
+    const broker: KafkaBroker = await startKafka({
+      ports: { broker: await freePort(), controller: await freePort() },
+    });
+    cleanups.push(() => broker.destroy());
+    const ingest = await double();
+    const topic = uniqueName('outage');
+    await createTopic(broker.brokers, topic, 2);
+    await broker.stop(); // down before the forwarder starts
+    const metricsPort = await freePort();
+    let child: import('node:child_process').ChildProcess | undefined;
+    const run = runNodeScript(cli, {
+      env: {
+        PATH: process.env.PATH,
+        FAULTLINE_FORWARDER_BROKERS: broker.brokers.join(','),
+        FAULTLINE_FORWARDER_TOPIC: topic,
+        FAULTLINE_FORWARDER_GROUP: uniqueName('outage'),
+        FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
+        FAULTLINE_FORWARDER_ALLOWED_HOSTS: '127.0.0.1',
+        FAULTLINE_FORWARDER_METRICS_PORT: String(metricsPort),
+        FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS: '10000',
+      },
+      timeoutMs: 170_000,
+      onStdout: (_, c) => {
+        child = c;
+      },
+    });
+    cleanups.push(async () => child?.kill('SIGKILL'));
+    await waitUntil(async () => ((await readyz(metricsPort)) === 503 ? true : undefined), {
+      what: 'readyz 503 while Kafka is down',
+      timeoutMs: 20_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await readyz(metricsPort)).toBe(503);
+
+    await broker.start();
+    await produce(
+      broker.brokers,
+      topic,
+      Array.from({ length: 50 }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
+      2,
+    );
+    await waitUntil(() => deliveredIds(ingest).size === 50 || undefined, {
+      what: '50 deliveries after the broker came up',
+      timeoutMs: 60_000,
+    });
+    expect(await readyz(metricsPort)).toBe(200);
+
+    await broker.kill(); // mid-run, as in an outage
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(child?.exitCode).toBeNull(); // still running
+    await broker.start();
+    await produce(
+      broker.brokers,
+      topic,
+      Array.from({ length: 50 }, (_, i) => envelopeBytes(ingest.dsn(3), 100 + i)),
+      2,
+    );
+    await waitUntil(() => deliveredIds(ingest).size === 100 || undefined, {
+      what: '100 deliveries after the broker was killed and restarted',
+      timeoutMs: 90_000,
+    });
+    await waitUntil(async () => ((await readyz(metricsPort)) === 200 ? true : undefined), {
+      what: 'ready again',
+      timeoutMs: 60_000,
+    });
+    child?.kill('SIGTERM');
+    const result = await run;
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    const lines = result.stdout.split('\n').filter(Boolean);
+    // Folded: a handful of lines per condition, not one per KafkaJS retry.
+    expect(lines.length).toBeLessThan(60);
+  }, 180_000);
+
+  it('ends with status 1 and one line when KafkaJS gives up for good, not ready meanwhile', async () => {
+    const topic = uniqueName('fatal');
+    const brokers = inject('kafkaBrokers');
+    await createTopic(brokers, topic, 1);
+    // The broker refuses a session timeout below group.min.session.timeout.ms (6 s):
+    // INVALID_SESSION_TIMEOUT is not retriable, so KafkaJS crashes the consumer for good.
+    const failures: Error[] = [];
+    const forwarder = createForwarder({
+      brokers,
+      topic,
+      groupId: uniqueName('fatal'),
+      allowedDsns: ['publickey'],
+      allowedHosts: ['127.0.0.1'],
+      sessionTimeoutMs: 1000,
+      metricsPort: 0,
+      log: () => undefined,
+      onFatal: (error) => failures.push(error),
+    });
+    cleanups.push(() => forwarder.stop());
+    await forwarder.start();
+    await waitUntil(() => failures[0], { what: 'onFatal' });
+    expect(forwarder.ready).toBe(false);
+    expect(await readyz(forwarder.metricsPort as number)).toBe(503);
+
+    const result = await runNodeScript(cli, {
+      env: {
+        PATH: process.env.PATH,
+        FAULTLINE_FORWARDER_BROKERS: brokers.join(','),
+        FAULTLINE_FORWARDER_TOPIC: topic,
+        FAULTLINE_FORWARDER_GROUP: uniqueName('fatal-cli'),
+        FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
+        FAULTLINE_FORWARDER_ALLOWED_HOSTS: '127.0.0.1',
+        FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS: '1000',
+      },
+      timeoutMs: 60_000,
+    });
+    expect(result.code).toBe(1);
+    const stderr = result.stderr.trim().split('\n');
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(/^faultline-forwarder: cannot go on: .*session timeout/i);
+  });
+
+  it('refuses to start with a bare key and no upstream or allowed hosts, saying why', async () => {
+    const result = await runNodeScript(cli, {
+      env: {
+        PATH: process.env.PATH,
+        FAULTLINE_FORWARDER_BROKERS: inject('kafkaBrokers').join(','),
+        FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bare public key: without an upstream every entry must bind a host/);
+    expect(result.stderr).not.toContain('publickey');
+  });
+});
