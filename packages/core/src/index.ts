@@ -1,4 +1,7 @@
 // KafkaJS instrumentation, re-exported so one import serves a service (see kafkajsInstrumentation).
+
+export type { DsnParts } from '@faultline/contract';
+export { parseDsn, redactDsn } from '@faultline/contract';
 export type { FailurePolicy, InstrumentConsumerOptions, InstrumentProducerOptions } from '@faultline/kafkajs';
 export { instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';
 export type { ConfigProblem } from './config-error.js';
@@ -6,8 +9,6 @@ export { ConfigError } from './config-error.js';
 export type { AppInfo } from './detect-app.js';
 export { detectApp } from './detect-app.js';
 export { COMMIT_VARIABLES, detectCommit } from './detect-commit.js';
-export type { DsnParts } from './dsn.js';
-export { parseDsn, redactDsn } from './dsn.js';
 export { initObservability } from './init-observability.js';
 export type { ObservabilityHandle } from './observability-handle.js';
 export type { FaultlineOptions, TransportKind } from './options.js';

@@ -1,10 +1,10 @@
+import { redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
 import { openSpool } from '@faultline/spool';
 import type { ErrorEvent } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import { applyRuntimeContext } from './apply-runtime-context.js';
 import { buildSampling } from './build-sampling.js';
-import { redactDsn } from './dsn.js';
 import { flushWithin } from './flush-within.js';
 import { loadKafkaTransport } from './load-kafka-transport.js';
 import { createLogger, type Logger } from './logger.js';

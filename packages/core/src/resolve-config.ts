@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { parseDsn, redactDsn } from '@faultline/contract';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { type AppInfo, detectApp } from './detect-app.js';
 import { detectCommit } from './detect-commit.js';
-import { parseDsn, redactDsn } from './dsn.js';
 import type { FaultlineOptions, TransportKind } from './options.js';
 import {
   type Parsed,

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
 import type { ConfigProblem } from './config-error.js';
 import type { FaultlineOptions } from './options.js';
 import { parseBoolean } from './parse-env-value.js';
@@ -32,7 +33,7 @@ export function resolveKafka(
   problems: ConfigProblem[],
 ): ResolvedKafka {
   const kafka = options.kafka ?? {};
-  const topic = kafka.topic ?? fromEnv('FAULTLINE_KAFKA_TOPIC') ?? 'sentry-envelopes';
+  const topic = kafka.topic ?? fromEnv('FAULTLINE_KAFKA_TOPIC') ?? DEFAULT_ENVELOPE_TOPIC;
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
     problems.push({
       source: kafka.topic !== undefined ? 'options.kafka.topic' : 'FAULTLINE_KAFKA_TOPIC',

@@ -42,7 +42,14 @@ export function createAllowList(config: AllowListConfig): (dsn: DsnParts) => boo
   };
 }
 
+const identities = new WeakMap<DsnParts, string>();
+
 /** Key, host, port, path and project: what must match for a full DSN entry. */
 export function identity(dsn: DsnParts): string {
-  return `${dsn.publicKey}@${dsnHost(dsn).toLowerCase()}/${dsn.path}/${dsn.projectId}`;
+  let id = identities.get(dsn);
+  if (id === undefined) {
+    id = `${dsn.publicKey}@${dsnHost(dsn).toLowerCase()}/${dsn.path}/${dsn.projectId}`;
+    identities.set(dsn, id);
+  }
+  return id;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { LRUCache } from 'lru-cache';
 import { createDeadLetterer } from './dead-letter.js';
@@ -78,6 +79,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     allowAutoTopicCreation: false,
   });
   const stopping = new AbortController();
+  // Every envelope waiting for a limit, a retry or an upstream slot listens for the stop.
+  setMaxListeners(0, stopping.signal);
   const outcomes = createOutcomeReporter({
     poster,
     upstream: config.upstream,

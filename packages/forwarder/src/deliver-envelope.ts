@@ -42,6 +42,16 @@ export type DeliverEnvelope = (origin: MessageOrigin, signal: AbortSignal) => Pr
 
 export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
   const { figures, logger } = deps;
+  // DSNs come from a small cache (inspect-envelope), so their endpoints can be kept beside them.
+  const endpoints = new WeakMap<DsnParts, URL>();
+  const endpointOf = (dsn: DsnParts) => {
+    let url = endpoints.get(dsn);
+    if (!url) {
+      url = envelopeEndpoint(dsn, deps.upstream);
+      endpoints.set(dsn, url);
+    }
+    return url;
+  };
 
   /** Kafka may be away: a dead letter is retried until it is written or the forwarder stops. */
   async function deadLetter(
@@ -102,7 +112,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
     }
     const { body, trimmed } = trimBreadcrumbs(inspection, deps.maxBreadcrumbs);
     figures.trimmedBreadcrumbs += trimmed;
-    const url = envelopeEndpoint(dsn, deps.upstream);
+    const url = endpointOf(dsn);
     const upstream = url.origin;
     const dsnKey = identity(dsn);
 

@@ -66,14 +66,14 @@ export function createDeliveryLoop(deps: {
       }
       const { tracker } = entry;
       const generation = trackers;
+      const halted = () => !isRunning() || isStale() || deps.signal.aborted;
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || deps.signal.aborted) return;
         // Wait for room, heartbeating so the group keeps this partition while the ingest is slow.
         while (!(await deps.window.acquire(partition, 1000))) {
-          if (!isRunning() || isStale() || deps.signal.aborted) return;
+          if (halted()) return;
           await heartbeat().catch(() => undefined);
         }
-        if (!isRunning() || isStale() || deps.signal.aborted) {
+        if (halted()) {
           deps.window.release(partition);
           return;
         }

@@ -57,7 +57,7 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
   const parsed = parseEnvelopeBytes(value);
   if (!parsed.ok) return { kind: 'dead', reason: 'malformed', detail: parsed.detail };
   const { header, items } = parsed;
-  const dsn = typeof header.dsn === 'string' ? parseDsn(header.dsn) : undefined;
+  const dsn = typeof header.dsn === 'string' ? cachedDsn(header.dsn) : undefined;
   if (!dsn) {
     const detail =
       typeof header.dsn === 'string'
@@ -119,6 +119,17 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
     items: kept,
     body: removed.length > 0 ? serializeEnvelopeBytes(header, kept) : value,
   };
+}
+
+// A topic carries few distinct DSNs: parse each once. Bounded, cleared when full.
+const dsnCache = new Map<string, DsnParts | undefined>();
+function cachedDsn(text: string): DsnParts | undefined {
+  if (dsnCache.has(text)) return dsnCache.get(text);
+  if (dsnCache.size >= 1000) dsnCache.clear();
+  const dsn = parseDsn(text);
+  if (dsn) Object.freeze(dsn);
+  dsnCache.set(text, dsn);
+  return dsn;
 }
 
 function categoryOf(type: string): DataCategory {

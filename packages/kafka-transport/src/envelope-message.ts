@@ -1,3 +1,4 @@
+import { MESSAGE_HEADERS, messageKey, SCHEMA_VERSION } from '@faultline/contract';
 import {
   type DataCategory,
   type Envelope,
@@ -7,15 +8,9 @@ import {
 import type { Message } from 'kafkajs';
 import type { IngestTarget } from './ingest-target.js';
 
-/** Version of the Kafka message contract (value, key, headers) that the forwarder reads. */
-export const SCHEMA_VERSION = '1';
-
-/** Kafka header names of the message contract. */
-export const HEADERS = {
-  schema: 'faultline-schema',
-  dsn: 'faultline-dsn',
-  itemTypes: 'faultline-item-types',
-} as const;
+/** Kafka header names of the message contract (kept under this name for existing imports). */
+export const HEADERS = MESSAGE_HEADERS;
+export { SCHEMA_VERSION };
 
 export interface EnvelopeMessage {
   message: Message & { value: Buffer };
@@ -44,7 +39,7 @@ export function contractMessage(
   };
   if (facts.dsn) headers[HEADERS.dsn] = facts.dsn;
   return {
-    message: { key: `${facts.projectId}:${facts.traceId ?? facts.eventId ?? ''}`, value, headers },
+    message: { key: messageKey(facts.projectId, facts.traceId ?? facts.eventId), value, headers },
     categories: facts.types.map((type) =>
       envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]),
     ),

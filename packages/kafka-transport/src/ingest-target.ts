@@ -1,3 +1,5 @@
+import { dsnFromEnvelopeEndpoint, formatDsn } from '@faultline/contract';
+
 /** Where the SDK would have sent an envelope, as the Kafka message contract names it. */
 export interface IngestTarget {
   /** The public DSN (no secret), e.g. `https://<key>@o1.ingest.sentry.io/42`. */
@@ -11,18 +13,6 @@ export interface IngestTarget {
  * Undefined when the URL is not of that form (a tunnel).
  */
 export function ingestTargetFromUrl(url: string): IngestTarget | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const match = /^(.*)\/api\/(\d+)\/envelope\/?$/.exec(parsed.pathname);
-  const key = parsed.searchParams.get('sentry_key');
-  if (!match || !key) return undefined;
-  const [, path = '', projectId = ''] = match;
-  return {
-    dsn: `${parsed.protocol}//${encodeURIComponent(key)}@${parsed.host}${path}/${projectId}`,
-    projectId,
-  };
+  const dsn = dsnFromEnvelopeEndpoint(url);
+  return dsn ? { dsn: formatDsn(dsn), projectId: dsn.projectId } : undefined;
 }

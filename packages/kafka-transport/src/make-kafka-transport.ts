@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
 import { openSpool, type Spool } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
@@ -77,7 +78,7 @@ function createKafkaTransport(
   options: KafkaTransportOptions,
   transportOptions: BaseTransportOptions,
 ): KafkaTransport {
-  const topic = options.topic ?? 'sentry-envelopes';
+  const topic = options.topic ?? DEFAULT_ENVELOPE_TOPIC;
   const clientId = options.clientId ?? 'faultline';
   const batchSize = options.batchSize ?? 200;
   const lingerMs = options.lingerMs ?? 10;

@@ -1,3 +1,4 @@
+import { DEAD_LETTER_HEADERS } from '@faultline/contract';
 import type { IHeaders } from 'kafkajs';
 
 /** A header's value as text: Buffers decoded, arrays joined with commas (duplicate keys). Exact name match. */
@@ -23,15 +24,18 @@ export function cleanHeaders(
   return out;
 }
 
-/** Header names Faultline reads and writes on messages. */
+/**
+ * Header names Faultline reads and writes on messages: a message id, and on retried and
+ * dead-lettered messages the dead-letter schema shared with the forwarder (`@faultline/contract`).
+ */
 export const FAULTLINE_HEADERS = {
   messageId: 'faultline-message-id',
-  attempt: 'faultline-attempt',
-  originalTopic: 'faultline-original-topic',
-  originalPartition: 'faultline-original-partition',
-  originalOffset: 'faultline-original-offset',
-  originalTimestamp: 'faultline-original-timestamp',
-  group: 'faultline-consumer-group',
-  errorClass: 'faultline-error-class',
-  errorMessage: 'faultline-error-message',
+  attempt: DEAD_LETTER_HEADERS.attempt,
+  originalTopic: DEAD_LETTER_HEADERS.originalTopic,
+  originalPartition: DEAD_LETTER_HEADERS.originalPartition,
+  originalOffset: DEAD_LETTER_HEADERS.originalOffset,
+  originalTimestamp: DEAD_LETTER_HEADERS.originalTimestamp,
+  group: DEAD_LETTER_HEADERS.group,
+  errorClass: DEAD_LETTER_HEADERS.errorClass,
+  errorMessage: DEAD_LETTER_HEADERS.errorMessage,
 } as const;
