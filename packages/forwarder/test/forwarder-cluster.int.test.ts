@@ -1,34 +1,21 @@
-import { fileURLToPath } from 'node:url';
 import {
-  createIngestDouble,
   createTopic,
   freePort,
-  type IngestDouble,
   type KafkaBroker,
   runNodeScript,
   startKafka,
   uniqueName,
   waitUntil,
 } from '@faultline/testkit';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createForwarder, type Forwarder, type LogEntry } from '../src/index.js';
-import { envelopeBytes, produce } from './helpers.js';
+import { deliveredIds, envelopeBytes, forwarderCli, produce, useCleanups } from './helpers.js';
 
 // Real brokers throughout: the shared one, and for outages a broker of the test's own that it
 // stops, kills and starts again. The ingest double stands in for Sentry (faults are not the
 // point here; what Kafka does to the forwarder is).
-const cli = fileURLToPath(new URL('../bin/faultline-forwarder.mjs', import.meta.url));
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-async function double(): Promise<IngestDouble> {
-  const ingest = await createIngestDouble();
-  cleanups.push(() => ingest.close());
-  return ingest;
-}
-const deliveredIds = (ingest: IngestDouble) =>
-  new Set(ingest.requests.filter((r) => r.status === 200).map((r) => r.envelope?.[0].event_id));
+const cli = forwarderCli;
+const { defer, double } = useCleanups();
 const readyz = async (port: number) =>
   fetch(`http://127.0.0.1:${port}/readyz`).then(
     (r) => r.status,
@@ -50,7 +37,7 @@ describe('forwarder on a cluster as it is', () => {
       metricsPort: 0,
       log: (entry) => logs.push(entry),
     });
-    cleanups.push(() => forwarder.stop());
+    defer(() => forwarder.stop());
     const starting = forwarder.start();
     await waitUntil(() => forwarder.metricsPort, { what: 'the metrics server' });
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -74,7 +61,7 @@ describe('forwarder on a cluster as it is', () => {
     const broker: KafkaBroker = await startKafka({
       ports: { broker: await freePort(), controller: await freePort() },
     });
-    cleanups.push(() => broker.destroy());
+    defer(() => broker.destroy());
     const ingest = await double();
     const topic = uniqueName('outage');
     await createTopic(broker.brokers, topic, 2);
@@ -97,7 +84,7 @@ describe('forwarder on a cluster as it is', () => {
         child = c;
       },
     });
-    cleanups.push(async () => child?.kill('SIGKILL'));
+    defer(async () => child?.kill('SIGKILL'));
     await waitUntil(async () => ((await readyz(metricsPort)) === 503 ? true : undefined), {
       what: 'readyz 503 while Kafka is down',
       timeoutMs: 20_000,
@@ -163,7 +150,7 @@ describe('forwarder on a cluster as it is', () => {
       log: () => undefined,
       onFatal: (error) => failures.push(error),
     });
-    cleanups.push(() => forwarder.stop());
+    defer(() => forwarder.stop());
     await forwarder.start();
     await waitUntil(() => failures[0], { what: 'onFatal' });
     expect(forwarder.ready).toBe(false);

@@ -1,37 +1,26 @@
-import { fileURLToPath } from 'node:url';
 import { DEAD_LETTER_HEADERS } from '@faultline/contract';
 import {
   type BugsinkClient,
   connectBugsink,
-  createIngestDouble,
-  type IngestDouble,
   readTopic,
   runNodeScript,
   uniqueName,
   waitUntil,
 } from '@faultline/testkit';
 import { parseEnvelope } from '@sentry/core';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createForwarder, type Forwarder, type ForwarderOptions } from '../src/index.js';
-import { envelopeBytes, eventIdOf, produce } from './helpers.js';
+import { deliveredIds, envelopeBytes, eventIdOf, forwarderCli, produce, useCleanups } from './helpers.js';
 
 // Real broker throughout. The ingest double stands in where a fault must be injected on demand
 // (slow answers, a 429 in the middle of a run, a host that must never be called); Bugsink checks
 // that what the forwarder sends is accepted by a real Sentry-protocol server.
-const cli = fileURLToPath(new URL('../bin/faultline-forwarder.mjs', import.meta.url));
+const cli = forwarderCli;
 let bugsink: BugsinkClient;
-const cleanups: (() => Promise<unknown>)[] = [];
+const { defer, double } = useCleanups();
 beforeAll(() => {
   bugsink = connectBugsink(inject('bugsink'));
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-async function double(): Promise<IngestDouble> {
-  const ingest = await createIngestDouble();
-  cleanups.push(() => ingest.close());
-  return ingest;
-}
 async function forwarder(
   options: Partial<ForwarderOptions> & Pick<ForwarderOptions, 'topic' | 'allowedDsns'>,
 ) {
@@ -41,16 +30,10 @@ async function forwarder(
     log: () => undefined,
     ...options,
   });
-  cleanups.push(() => instance.stop());
+  defer(() => instance.stop());
   await instance.start();
   return instance;
 }
-const deliveredIds = (ingest: IngestDouble) =>
-  new Set(
-    ingest.requests
-      .filter((r) => r.status === 200 && r.envelope?.[0].event_id)
-      .map((r) => r.envelope?.[0].event_id as string),
-  );
 const port = (url: string) => new URL(url).port;
 
 describe('pipelined delivery', () => {

@@ -13,7 +13,7 @@ import {
 } from '@faultline/testkit';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createForwarder, type Forwarder, type ForwarderOptions } from '../src/index.js';
-import { envelopeBytes, eventIdOf, produce } from './helpers.js';
+import { deliveredIds, envelopeBytes, eventIdOf, produce } from './helpers.js';
 
 // Real broker throughout. Bugsink (a real Sentry-protocol server) checks correctness end to end;
 // the ingest double injects what Bugsink can't produce on demand (429 with Retry-After, 503,
@@ -48,12 +48,6 @@ async function double(port?: number) {
   doubles.push(ingest);
   return ingest;
 }
-const deliveredIds = (ingest: IngestDouble) =>
-  new Set(
-    ingest.requests
-      .filter((r) => r.status === 200 && r.envelope?.[0].event_id)
-      .map((r) => r.envelope?.[0].event_id as string),
-  );
 
 describe('forwarder end to end', () => {
   it('delivers what a service captured through Kafka: Bugsink stores exactly N', async () => {

@@ -1,6 +1,8 @@
-import { createTopic } from '@faultline/testkit';
+import { fileURLToPath } from 'node:url';
+import { createIngestDouble, createTopic, type IngestDouble } from '@faultline/testkit';
 import { createEnvelope, type Envelope, serializeEnvelope } from '@sentry/core';
 import { Kafka, logLevel } from 'kafkajs';
+import { afterEach } from 'vitest';
 
 /** An event envelope as the Kafka transport writes it (public DSN in the header), serialized. */
 export function envelopeBytes(dsn: string, i: number, extra: Record<string, unknown> = {}): Buffer {
@@ -32,4 +34,36 @@ export async function produce(
   await producer.connect();
   await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
   await producer.disconnect();
+}
+
+/** The event ids the ingest double accepted (2xx), client reports and other id-less envelopes aside. */
+export function deliveredIds(ingest: IngestDouble): Set<string> {
+  return new Set(
+    ingest.requests
+      .filter((r) => r.status === 200 && r.envelope?.[0].event_id)
+      .map((r) => r.envelope?.[0].event_id as string),
+  );
+}
+
+/** The CLI as users run it (the built package's bin). */
+export const forwarderCli = fileURLToPath(new URL('../bin/faultline-forwarder.mjs', import.meta.url));
+
+/**
+ * Registers an afterEach that runs what the test deferred, last first, and returns `defer`.
+ * Also offers `double()`: an ingest double closed after the test.
+ */
+export function useCleanups() {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+  const defer = (cleanup: () => Promise<unknown>) => {
+    cleanups.push(cleanup);
+  };
+  const double = async (port?: number): Promise<IngestDouble> => {
+    const ingest = await createIngestDouble({ port });
+    defer(() => ingest.close());
+    return ingest;
+  };
+  return { defer, double };
 }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import { backoffDelay, DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
 import { openSpool, type Spool } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
@@ -143,7 +143,7 @@ function createKafkaTransport(
   // While true, envelopes go straight to the spool; a retry clears it to probe Kafka again.
   let outage = false;
   let reportedOutage = false;
-  let backoff = initialBackoff;
+  let failedAttempts = 0;
   let pumping = false;
   let closed = false;
   let lingerTimer: NodeJS.Timeout | undefined;
@@ -180,8 +180,7 @@ function createKafkaTransport(
 
   function scheduleRetry(): void {
     if (retryTimer || closed) return;
-    const delay = backoff / 2 + Math.random() * (backoff / 2);
-    backoff = Math.min(maxBackoff, backoff * 2);
+    const delay = backoffDelay(failedAttempts++, { initialMs: initialBackoff, maxMs: maxBackoff });
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void (connected ? Promise.resolve() : connect()).then(() => {
@@ -222,7 +221,7 @@ function createKafkaTransport(
       if (reportedOutage) log('Kafka is reachable again; draining the spool');
       reportedOutage = false;
       outage = false;
-      backoff = initialBackoff;
+      failedAttempts = 0;
       return true;
     } catch (error) {
       noteOutage(`sending failed (${(error as Error).message})`);
