@@ -8,7 +8,6 @@ import type { ForwarderOptions } from './forwarder-options.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { createInFlightWindow } from './in-flight-window.js';
 import { foldKafkaLogs } from './kafka-log-folder.js';
-import { topicExists, untilDone } from './kafka-readiness.js';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, type ForwarderMetrics } from './metrics.js';
 import { createOutcomeReporter } from './outcome-reporter.js';
@@ -17,6 +16,7 @@ import { createPoster } from './post-envelope.js';
 import { createRateLimitBook } from './rate-limit-book.js';
 import { type ReplayProgress, type ReplayWindow, replayWindow } from './replay.js';
 import { resolveForwarderConfig } from './resolve-forwarder-config.js';
+import { startConsuming } from './start-consuming.js';
 import { createUpstreamGate } from './upstream-gate.js';
 
 export interface Forwarder {
@@ -135,7 +135,6 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     options.onFatal?.(payload.error);
   });
 
-  const waiting = { logger, signal: stopping.signal };
   return {
     get metrics() {
       return figures;
@@ -154,43 +153,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           isReady: () => joined && !failed && !stopping.signal.aborted,
         });
       }
-      const admin = kafka.admin();
-      const ready = await untilDone(
-        `waiting for Kafka and topic ${config.topic}`,
-        async () => {
-          await admin.connect();
-          await topicExists(admin, config.topic);
-          return true;
-        },
-        waiting,
-      );
-      await admin.disconnect().catch(() => undefined);
-      if (!ready) return;
-      const producing = await untilDone(
-        'connecting the dead-letter producer',
-        async () => {
-          await producer.connect();
-          return true;
-        },
-        waiting,
-      );
-      if (!producing) return;
-      const subscribed = await untilDone(
-        'joining the consumer group',
-        async () => {
-          await consumer.connect();
-          await consumer.subscribe({ topic: config.topic, fromBeginning: config.fromBeginning });
-          return true;
-        },
-        waiting,
-      );
-      if (!subscribed) return;
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.concurrency,
-        eachBatch: loop.eachBatch,
+      const consuming = await startConsuming({
+        kafka,
+        producer,
+        consumer,
+        topic: config.topic,
+        fromBeginning: config.fromBeginning,
+        concurrency: config.concurrency,
+        loop,
+        logger,
+        signal: stopping.signal,
       });
+      if (!consuming) return;
       logger.info('forwarding', {
         topic: config.topic,
         deadLetterTopic: config.deadLetterTopic,

@@ -1,0 +1,63 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { DeliveryLoop } from './delivery-loop.js';
+import { topicExists, untilDone } from './kafka-readiness.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The start-up sequence, each step waited for rather than failed: Kafka reachable and the topic
+ * there, the dead-letter producer connected, the group joined; then the pipelined loop runs.
+ * Resolves true once consuming, false when `signal` aborted first.
+ */
+export async function startConsuming(deps: {
+  kafka: Kafka;
+  producer: Producer;
+  consumer: Consumer;
+  topic: string;
+  fromBeginning: boolean;
+  concurrency: number;
+  loop: DeliveryLoop;
+  logger: Logger;
+  signal: AbortSignal;
+}): Promise<boolean> {
+  const { kafka, producer, consumer, topic } = deps;
+  const waiting = { logger: deps.logger, signal: deps.signal };
+  const admin = kafka.admin();
+  const ready = await untilDone(
+    `waiting for Kafka and topic ${topic}`,
+    async () => {
+      await admin.connect();
+      await topicExists(admin, topic);
+      return true;
+    },
+    waiting,
+  );
+  await admin.disconnect().catch(() => undefined);
+  if (!ready) return false;
+  const producing = await untilDone(
+    'connecting the dead-letter producer',
+    async () => {
+      await producer.connect();
+      return true;
+    },
+    waiting,
+  );
+  if (!producing) return false;
+  const subscribed = await untilDone(
+    'joining the consumer group',
+    async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: deps.fromBeginning });
+      return true;
+    },
+    waiting,
+  );
+  if (!subscribed) return false;
+  await consumer.run({
+    // Offsets are committed by the loop, over the contiguous prefix of finished envelopes.
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: deps.concurrency,
+    eachBatch: deps.loop.eachBatch,
+  });
+  return true;
+}
