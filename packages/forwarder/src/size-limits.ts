@@ -29,14 +29,19 @@ export interface SizeLimits {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Relay's defaults. */
+/**
+ * Relay's defaults (`impl Default for Limits` in relay-config). Checked at the source: event
+ * 1 MiB and check-in 100 KiB (also in Sentry's envelope docs), profile 50 MiB, span 10 MiB (raised
+ * from 1 MiB in April 2026, so that spans reach trimming instead of a 413). The others are Relay's
+ * long-standing values; override any of them with `sizeLimits`.
+ */
 export const DEFAULT_SIZE_LIMITS: Readonly<SizeLimits> = Object.freeze({
   envelope: 100 * MiB,
   event: 1 * MiB,
   attachment: 100 * MiB,
   attachments: 100 * MiB,
   checkIn: 100 * KiB,
-  span: 1 * MiB,
+  span: 10 * MiB,
   log: 1 * MiB,
   clientReports: 4 * KiB,
   profile: 50 * MiB,
