@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { LRUCache } from 'lru-cache';
 import { createDeadLetterer } from './dead-letter.js';
 import { createEnvelopeDelivery } from './deliver-envelope.js';
 import { createDeliveryLoop } from './delivery-loop.js';
@@ -14,6 +13,7 @@ import { createOutcomeReporter } from './outcome-reporter.js';
 import { createProjectLimiter } from './policies.js';
 import { createPoster } from './post-envelope.js';
 import { createRateLimitBook } from './rate-limit-book.js';
+import { createRecentIds } from './recent-ids.js';
 import { type ReplayProgress, type ReplayWindow, replayWindow } from './replay.js';
 import { resolveForwarderConfig } from './resolve-forwarder-config.js';
 import { startConsuming } from './start-consuming.js';
@@ -92,7 +92,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     limits: config.sizeLimits,
     isAllowed: config.isAllowed,
     upstream: config.upstream,
-    delivered: new LRUCache<string, true>({ max: config.dedupeSize }),
+    delivered: createRecentIds(config.dedupeSize),
     overProjectLimit: createProjectLimiter(config.maxEventsPerMinute),
     maxBreadcrumbs: config.maxBreadcrumbs,
     rateLimits: createRateLimitBook(),

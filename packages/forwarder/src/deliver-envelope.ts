@@ -1,5 +1,4 @@
 import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS } from '@faultline/contract';
-import type { LRUCache } from 'lru-cache';
 import { identity } from './allow-list.js';
 import { classifyResponse } from './classify-response.js';
 import type { DeadLetterer, DeadLetterReason, MessageOrigin } from './dead-letter.js';
@@ -10,6 +9,7 @@ import type { OutcomeReporter } from './outcome-reporter.js';
 import { trimBreadcrumbs } from './policies.js';
 import type { Poster, PostResult } from './post-envelope.js';
 import type { RateLimitBook } from './rate-limit-book.js';
+import type { RecentIds } from './recent-ids.js';
 import type { SizeLimits } from './size-limits.js';
 import { sleep } from './sleep.js';
 import type { UpstreamGate } from './upstream-gate.js';
@@ -18,7 +18,7 @@ export interface DeliveryDeps {
   limits: SizeLimits;
   isAllowed: (dsn: DsnParts) => boolean;
   upstream: URL | undefined;
-  delivered: LRUCache<string, true>;
+  delivered: RecentIds;
   overProjectLimit: (projectId: string, categories: readonly string[]) => boolean;
   maxBreadcrumbs: number | undefined;
   rateLimits: RateLimitBook;
@@ -151,7 +151,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
         case 'delivered':
           figures.delivered++;
           deps.observeLatency((Date.now() - started) / 1000);
-          if (dedupeKey) deps.delivered.set(dedupeKey, true);
+          if (dedupeKey) deps.delivered.add(dedupeKey);
           return true;
         case 'rate_limited':
           figures.rateLimited++;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createInFlightWindow } from '../src/in-flight-window.js';
 import { classifyResponse, createOffsetTracker, replayRanges, replayTotal } from '../src/index.js';
+import { createRecentIds } from '../src/recent-ids.js';
 
 describe('createOffsetTracker', () => {
   it('commits only the contiguous prefix of finished offsets', () => {
@@ -98,5 +99,15 @@ describe('createInFlightWindow', () => {
     window.release(0);
     expect(await waiting).toBe(true);
     expect(window.size).toBe(3);
+  });
+});
+
+describe('createRecentIds', () => {
+  it('remembers the last max ids, the oldest leaving first', () => {
+    const ids = createRecentIds(3);
+    for (const id of ['a', 'b', 'c', 'a', 'd']) ids.add(id);
+    expect(ids.size).toBe(3);
+    expect(ids.has('a')).toBe(false); // the oldest, although seen twice: first in, first out
+    expect(['b', 'c', 'd'].every((id) => ids.has(id))).toBe(true);
   });
 });
