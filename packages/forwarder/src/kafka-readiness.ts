@@ -4,22 +4,22 @@ import type { Logger } from './logger.js';
 import { sleep } from './sleep.js';
 
 /**
- * Runs a start-up step until it succeeds or `signal` aborts, logging one line per condition (not
+ * Runs a start-up step until it succeeds (true) or `signal` aborts (false), logging one line per condition (not
  * one per attempt) and one when it clears. Brokers that are down at start, a topic not created
  * yet, a coordinator still moving: the forwarder waits for each instead of exiting.
  */
-export async function untilDone<T>(
+export async function untilDone(
   what: string,
-  step: () => Promise<T>,
+  step: () => Promise<unknown>,
   deps: { logger: Logger; signal: AbortSignal; maxDelayMs?: number },
-): Promise<T | undefined> {
+): Promise<boolean> {
   let condition: string | undefined;
   for (let attempt = 0; ; attempt++) {
-    if (deps.signal.aborted) return undefined;
+    if (deps.signal.aborted) return false;
     try {
-      const result = await step();
+      await step();
       if (condition) deps.logger.info(`${what}: done`, { attempts: attempt + 1 });
-      return result;
+      return true;
     } catch (error) {
       const reason = (error as Error).message;
       if (reason !== condition) {

@@ -27,27 +27,18 @@ export async function startConsuming(deps: {
     async () => {
       await admin.connect();
       await topicExists(admin, topic);
-      return true;
     },
     waiting,
   );
   await admin.disconnect().catch(() => undefined);
   if (!ready) return false;
-  const producing = await untilDone(
-    'connecting the dead-letter producer',
-    async () => {
-      await producer.connect();
-      return true;
-    },
-    waiting,
-  );
-  if (!producing) return false;
+  if (!(await untilDone('connecting the dead-letter producer', () => producer.connect(), waiting)))
+    return false;
   const subscribed = await untilDone(
     'joining the consumer group',
     async () => {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: deps.fromBeginning });
-      return true;
     },
     waiting,
   );
