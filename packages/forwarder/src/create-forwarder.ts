@@ -63,9 +63,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     logLevel: options.logLevel === 'debug' ? logLevel.INFO : logLevel.WARN,
     logCreator: foldKafkaLogs(logger),
   });
+  // Not idempotent: a dead letter whose acknowledgement is lost in a broker outage would leave an
+  // idempotent producer's sequence behind the broker's, and every later dead letter refused. A
+  // duplicate dead letter is harmless; a stuck one stalls its partition.
   const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
+    idempotent: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   const consumer = kafka.consumer({

@@ -129,11 +129,18 @@ function createKafkaTransport(
     // itself, once each, from the errors KafkaJS gives back.
     logLevel: logLevel.NOTHING,
   });
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: true,
-  });
+  const newProducer = (): Producer => {
+    const created = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+    });
+    created.on(created.events.DISCONNECT, () => {
+      if (created === producer) connected = false;
+    });
+    return created;
+  };
+  let producer: Producer = newProducer();
 
   const queue: Pending[] = [];
   let queueBytes = 0;
@@ -151,9 +158,19 @@ function createKafkaTransport(
   let idleWaiters: (() => void)[] = [];
   let retryTimer: NodeJS.Timeout | undefined;
 
-  producer.on(producer.events.DISCONNECT, () => {
+  /**
+   * A batch whose acknowledgement was lost in an outage may have been written after all; KafkaJS
+   * then keeps its old sequence number, and the broker refuses every later batch of this producer
+   * id for ever (out of order, or a duplicate). A new producer gets a new id: the spool drains
+   * again, and at worst that one batch arrives twice (at least once, as documented).
+   */
+  function replaceProducerIfStuck(error: unknown): void {
+    if (!isProducerStateError(error)) return;
+    const stuck = producer;
+    producer = newProducer();
     connected = false;
-  });
+    void stuck.disconnect().catch(() => undefined);
+  }
 
   function connect(): Promise<void> {
     connecting ??= producer
@@ -224,6 +241,7 @@ function createKafkaTransport(
       failedAttempts = 0;
       return true;
     } catch (error) {
+      replaceProducerIfStuck(error);
       noteOutage(`sending failed (${(error as Error).message})`);
       return false;
     } finally {
@@ -385,4 +403,21 @@ function createKafkaTransport(
       };
     },
   };
+}
+
+/** Broker answers that mean this producer id's sequence state is lost for good. */
+const PRODUCER_STATE_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+function isProducerStateError(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string' && PRODUCER_STATE_ERRORS.has(e.type)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
