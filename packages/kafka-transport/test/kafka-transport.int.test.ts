@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +163,73 @@ describe('makeKafkaTransport through broker outages', () => {
     );
     expect(transport.stats().spooled).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('makeKafkaTransport when an acknowledgement is lost', () => {
+  it('drains the spool after a batch was written but its answer never came (producer replaced)', async () => {
+    // Fault injected at the socket, in front of the real broker (a broker cannot be told to lose
+    // one answer): the answer to one Produce request is dropped and the connection cut, then
+    // connections are refused until KafkaJS gives up. The broker has written that batch; the
+    // producer's idempotent sequence is rolled back, and a differently sized batch at the old
+    // sequence is refused by the broker as out of order, for ever, unless the producer is replaced.
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('lost-ack');
+    const fault = { armed: false, dropping: false, refuse: false };
+    const socketFactory = ({
+      host,
+      port,
+      onConnect,
+    }: {
+      host: string;
+      port: number;
+      onConnect: () => void;
+    }) => {
+      if (fault.refuse) return connect({ host: '127.0.0.1', port: 1 }); // ECONNREFUSED
+      const socket = connect({ host, port }, onConnect);
+      const write = socket.write.bind(socket) as (data: Buffer) => boolean;
+      socket.write = ((data: Buffer) => {
+        if (fault.armed && Buffer.isBuffer(data) && data.length > 6 && data.readInt16BE(4) === 0) {
+          fault.armed = false; // a Produce request (api key 0): lose its answer
+          fault.dropping = true;
+        }
+        return write(data);
+      }) as typeof socket.write;
+      const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => boolean;
+      socket.emit = ((event: string, ...args: unknown[]) => {
+        if (event === 'data' && fault.dropping) {
+          fault.dropping = false;
+          fault.refuse = true;
+          socket.destroy(Object.assign(new Error('read ECONNRESET (injected)'), { code: 'ECONNRESET' }));
+          return true;
+        }
+        return emit(event, ...args);
+      }) as typeof socket.emit;
+      return socket;
+    };
+    const factory = makeKafkaTransport({
+      brokers,
+      topic,
+      spool: { dir: spoolDir() },
+      sendTimeoutMs: 3000,
+      retryBackoff: { initialMs: 200, maxMs: 1000 },
+      kafka: { socketFactory: socketFactory as never },
+      log: () => undefined,
+    });
+    const transport = factory({ url: URL_FOR_DSN, recordDroppedEvent: () => undefined });
+    cleanups.push(() => transport.close(2000));
+    for (let i = 0; i < 10; i++) await transport.send(envelopeFor(i));
+    await transport.flush(10_000);
+    await readTopic(brokers, topic, (m) => m.length >= 10);
+    fault.armed = true;
+    for (let i = 10; i < 20; i++) await transport.send(envelopeFor(i)); // the batch whose answer is lost
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (let i = 20; i < 23; i++) await transport.send(envelopeFor(i)); // spooled meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fault.refuse).toBe(true); // the fault did happen
+    fault.refuse = false;
+    const messages = await readTopic(brokers, topic, (m) => new Set(eventIds(m)).size >= 23, 30_000);
+    expect(new Set(eventIds(messages)).size).toBe(23);
+  });
 });
 
 describe('makeKafkaTransport at process.exit()', () => {
