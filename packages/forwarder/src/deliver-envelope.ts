@@ -107,11 +107,15 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
     }
     if (deps.overProjectLimit(dsn.projectId, categories)) {
       figures.dropped.max_events_per_minute = (figures.dropped.max_events_per_minute ?? 0) + 1;
-      deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts);
+      deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts());
       return true;
     }
-    const { body, trimmed } = trimBreadcrumbs(inspection, deps.maxBreadcrumbs);
-    figures.trimmedBreadcrumbs += trimmed;
+    let body = inspection.body;
+    if (deps.maxBreadcrumbs !== undefined) {
+      const trimming = trimBreadcrumbs(inspection, deps.maxBreadcrumbs);
+      body = trimming.body;
+      figures.trimmedBreadcrumbs += trimming.trimmed;
+    }
     const url = endpointOf(dsn);
     const upstream = url.origin;
     const dsnKey = identity(dsn);

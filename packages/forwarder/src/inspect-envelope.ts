@@ -22,8 +22,8 @@ export type Inspection =
       eventId: string | undefined;
       /** Categories of the items sent (one entry per item). */
       categories: DataCategory[];
-      /** What the envelope stands for, to count it if it is dropped. */
-      counts: ItemCount[];
+      /** What the envelope stands for, to count it if it is dropped (worked out only then). */
+      counts(): ItemCount[];
       /** Items removed for their size: already counted, to be reported. */
       removed: ItemCount[];
       header: Record<string, unknown>;
@@ -113,7 +113,7 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
     dsn,
     eventId: typeof header.event_id === 'string' ? header.event_id : undefined,
     categories: kept.map((item) => categoryOf(item.header.type)),
-    counts: kept.map(countOf),
+    counts: () => kept.map(countOf),
     removed,
     header,
     items: kept,

@@ -1,6 +1,10 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+
+// On the thread pool: a large body compressed here must not stall every other envelope in flight.
+const gzip = promisify(gzipCallback);
 
 export interface PostResult {
   status: number;
@@ -30,25 +34,54 @@ export function createPoster(options: {
     'http:': new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets }),
     'https:': new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets }),
   };
+  // Per endpoint and per key, what every request repeats: worked out once (a topic carries few).
+  const targets = new WeakMap<URL, { hostname: string; port: string; path: string; https: boolean }>();
+  const auths = new Map<string, string>();
+  const targetOf = (url: URL) => {
+    let target = targets.get(url);
+    if (!target) {
+      target = {
+        // As `urlToHttpOptions` does: an IPv6 literal without its brackets.
+        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        https: url.protocol === 'https:',
+      };
+      targets.set(url, target);
+    }
+    return target;
+  };
+  const authOf = (publicKey: string) => {
+    let auth = auths.get(publicKey);
+    if (auth === undefined) {
+      auth = `Sentry sentry_version=7, sentry_key=${publicKey}, sentry_client=${CLIENT}`;
+      if (auths.size >= 1000) auths.clear();
+      auths.set(publicKey, auth);
+    }
+    return auth;
+  };
   return {
-    post(url, body, publicKey) {
+    async post(url, body, publicKey) {
       const compress = body.length > options.compressAboveBytes;
-      const payload = compress ? gzipSync(body) : body;
-      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const payload = compress ? await gzip(body) : body;
+      const target = targetOf(url);
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/x-sentry-envelope',
+        'content-length': payload.length,
+        'x-sentry-auth': authOf(publicKey),
+        'user-agent': CLIENT,
+      };
+      if (compress) headers['content-encoding'] = 'gzip';
       return new Promise((resolve, reject) => {
-        const req = request(
-          url,
+        const req = (target.https ? httpsRequest : httpRequest)(
           {
+            hostname: target.hostname,
+            port: target.port,
+            path: target.path,
             method: 'POST',
-            agent: agents[url.protocol as 'http:' | 'https:'],
+            agent: target.https ? agents['https:'] : agents['http:'],
             timeout: options.timeoutMs,
-            headers: {
-              'content-type': 'application/x-sentry-envelope',
-              'content-length': payload.length,
-              'x-sentry-auth': `Sentry sentry_version=7, sentry_key=${publicKey}, sentry_client=${CLIENT}`,
-              'user-agent': CLIENT,
-              ...(compress ? { 'content-encoding': 'gzip' } : {}),
-            },
+            headers,
           },
           (res) => {
             res.resume();

@@ -50,6 +50,17 @@ describe('forwarder on a cluster as it is', () => {
     await starting;
     await waitUntil(() => deliveredIds(ingest).size === 10 || undefined, { what: '10 deliveries' });
     expect(await readyz(forwarder.metricsPort as number)).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${forwarder.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^faultline_forwarder_delivered_total 10$/m);
+    expect(metrics).toMatch(/^faultline_forwarder_in_flight 0$/m);
+    expect(metrics).toMatch(
+      /^faultline_forwarder_upstream_concurrency\{upstream="http:\/\/127\.0\.0\.1:\d+"\} \d+$/m,
+    );
+    expect(metrics).toMatch(/^faultline_forwarder_delivery_seconds_count 10$/m);
+    // prom-client's default process metrics: event-loop lag, heap, GC.
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes /m);
+    expect(metrics).toContain('nodejs_gc_duration_seconds');
     const waiting = logs.filter((l) => l.msg.includes(`topic ${topic}`) && l.level === 'warn');
     expect(waiting).toHaveLength(1); // one line for the condition, not one per attempt
     expect(waiting[0]?.reason).toBe(`topic ${topic} does not exist yet`);
