@@ -24,7 +24,7 @@ export const DEAD_LETTER_HEADERS = {
 /** Where a dead-lettered message came from. */
 export interface DeadLetterOrigin {
   topic: string;
-  partition: number;
+  partition: number | string;
   offset: string;
   timestamp: string;
   group?: string;

@@ -118,6 +118,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let joined = false;
   let failed = false;
   let health: HealthServer | undefined;
+  const isReady = () => joined && !failed && !stopping.signal.aborted;
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     loop.rejoined();
@@ -145,14 +146,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       return health?.port;
     },
     get ready() {
-      return joined && !failed && !stopping.signal.aborted;
+      return isReady();
     },
     async start() {
       if (options.metricsPort !== undefined) {
         health = await startHealthServer({
           port: options.metricsPort,
           registry: metrics.registry,
-          isReady: () => joined && !failed && !stopping.signal.aborted,
+          isReady,
         });
       }
       const consuming = await startConsuming({

@@ -1,3 +1,4 @@
+import { deadLetterTopicFor, originHeaders } from '@faultline/contract';
 import * as Sentry from '@sentry/node';
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { cleanHeaders, FAULTLINE_HEADERS, headerText } from './headers.js';
@@ -96,17 +97,14 @@ export function createFailureHandler(
     // One event per failing message: when it is given up on. Earlier attempts show as error
     // spans and breadcrumbs.
     if (dead) capture();
-    const target = dead ? (policy.deadLetterTopic ?? `${topic}.dead-letter`) : (policy.retryTopic ?? topic);
+    const target = dead
+      ? (policy.deadLetterTopic ?? deadLetterTopicFor(topic))
+      : (policy.retryTopic ?? topic);
     const headers = cleanHeaders(message.headers);
     delete headers['sentry-trace'];
     delete headers.baggage;
-    Object.assign(headers, {
+    Object.assign(headers, originHeaders({ ...original, group: groupId }), {
       [FAULTLINE_HEADERS.attempt]: String(failed),
-      [FAULTLINE_HEADERS.originalTopic]: original.topic,
-      [FAULTLINE_HEADERS.originalPartition]: original.partition,
-      [FAULTLINE_HEADERS.originalOffset]: original.offset,
-      [FAULTLINE_HEADERS.originalTimestamp]: original.timestamp,
-      [FAULTLINE_HEADERS.group]: groupId,
       [FAULTLINE_HEADERS.errorClass]: error instanceof Error ? error.name : typeof error,
       [FAULTLINE_HEADERS.errorMessage]: (error instanceof Error ? error.message : String(error)).slice(
         0,
