@@ -1,13 +1,13 @@
 import { redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
 import { openSpool } from '@faultline/spool';
-import type { ErrorEvent } from '@sentry/core';
 import * as Sentry from '@sentry/node';
+import { admitErrorsEarly } from './admit-errors-early.js';
 import { applyRuntimeContext } from './apply-runtime-context.js';
 import { buildSampling } from './build-sampling.js';
 import { flushWithin } from './flush-within.js';
 import { loadKafkaTransport } from './load-kafka-transport.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
@@ -54,9 +54,10 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   const userOptions: Sentry.NodeOptions = { ...options.sentry };
   if (kafka) userOptions.transport = kafka.factory;
   let salvage: Salvage | undefined;
-  const client = Sentry.init(
-    sentryOptions(userOptions, config, logger, (event) => salvage?.forget(event.event_id), options),
-  );
+  const sampling = buildSampling(config, userOptions, logger, (event) => salvage?.forget(event.event_id));
+  const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry, options));
+  const restoreCapture =
+    client && sampling.errorPolicy ? admitErrorsEarly(client, sampling.errorPolicy) : undefined;
   if (kafka && client && kafka.factory.current) {
     salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current);
   }
@@ -83,10 +84,13 @@ export function initObservability(options: FaultlineOptions = {}): Observability
       removeHooks();
       forget();
       salvage?.stop();
+      restoreCapture?.();
       const closed = await flushWithin((t) => Sentry.close(t), timeoutMs);
-      // Sentry's close flushes the transport but does not disconnect it.
-      await kafka?.factory.current?.close(timeoutMs).catch(() => false);
-      return closed;
+      // Sentry's close flushes the transport but does not disconnect it; the transport's own
+      // close also says whether the spool's backlog reached Kafka.
+      const transport = kafka?.factory.current;
+      const transportClosed = transport ? await transport.close(timeoutMs).catch(() => false) : true;
+      return closed && transportClosed;
     },
   };
   current = handle;
@@ -96,13 +100,16 @@ export function initObservability(options: FaultlineOptions = {}): Observability
 function sentryOptions(
   user: Sentry.NodeOptions,
   config: ResolvedConfig,
-  logger: Logger,
-  onErrorDropped: (event: ErrorEvent) => void,
+  sampling: Partial<Sentry.NodeOptions>,
   options: FaultlineOptions,
 ): Sentry.NodeOptions {
   const sentry: Sentry.NodeOptions = {
     ...user,
-    ...buildSampling(config, user, logger, onErrorDropped),
+    ...sampling,
+    // The SDK processes at most this many events at once and drops the rest as queue_overflow
+    // before any policy sees them; the error policy decides at capture, so only kept events
+    // count against it (see admitErrorsEarly).
+    transportOptions: { bufferSize: config.maxPendingEvents, ...user.transportOptions },
     dsn: config.dsn,
     release: config.release,
     environment: config.environment,

@@ -70,6 +70,16 @@ export interface FaultlineOptions {
   shutdownTimeoutMs?: number;
 
   /**
+   * Events the SDK processes at once (Sentry's `transportOptions.bufferSize`, 64 by default
+   * there); one more is dropped as `queue_overflow` before any sampling. The error policy decides
+   * at capture, so only events it keeps count here: a burst of thousands of one error costs a
+   * few slots. Each event in processing holds roughly 10 to 30 KB (source lines, contexts), so
+   * this bounds the memory a burst can take. Env: `FAULTLINE_MAX_PENDING_EVENTS`.
+   * @default 5000
+   */
+  maxPendingEvents?: number;
+
+  /**
    * Flush on SIGTERM and SIGINT, then let the signal do what it would have done.
    * @default true
    */

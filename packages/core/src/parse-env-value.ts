@@ -25,6 +25,13 @@ export function parseMillis(value: string | number, min: number, max: number): P
   return { ok: false, expected: `a whole number of milliseconds from ${min} to ${max}` };
 }
 
+/** A whole number within `[min, max]`. */
+export function parseCount(value: string | number, min: number, max: number): Parsed<number> {
+  const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isInteger(number) && number >= min && number <= max) return { ok: true, value: number };
+  return { ok: false, expected: `a whole number from ${min} to ${max}` };
+}
+
 /** `host:port` pairs, separated by commas. */
 export function parseBrokers(value: string | readonly string[]): Parsed<string[]> {
   const list = (typeof value === 'string' ? value.split(',') : value).map((b) => b.trim()).filter(Boolean);

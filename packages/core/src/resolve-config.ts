@@ -9,6 +9,7 @@ import {
   type Parsed,
   parseBoolean,
   parseBrokers,
+  parseCount,
   parseMillis,
   parseName,
   parseRate,
@@ -34,6 +35,8 @@ export interface ResolvedConfig {
   tracesSampleRate: number | undefined;
   debug: boolean;
   shutdownTimeoutMs: number;
+  /** Events the SDK processes at once (its `transportOptions.bufferSize`). */
+  maxPendingEvents: number;
   handleSignals: boolean;
   sampling: ResolvedSampling;
   runtime: RuntimeContext;
@@ -52,6 +55,7 @@ export interface ConfigSources {
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
+export const DEFAULT_MAX_PENDING_EVENTS = 5000;
 const UNKNOWN_SERVICE = 'unknown_service:node';
 
 /**
@@ -161,6 +165,12 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     (v) => parseMillis(typeof v === 'number' ? v : String(v), 0, 60_000),
     DEFAULT_SHUTDOWN_TIMEOUT_MS,
   );
+  const maxPendingEvents = pick(
+    { name: 'maxPendingEvents', value: options.maxPendingEvents },
+    'FAULTLINE_MAX_PENDING_EVENTS',
+    (v) => parseCount(typeof v === 'number' ? v : String(v), 1, 100_000),
+    DEFAULT_MAX_PENDING_EVENTS,
+  );
   const handleSignals = pick(
     { name: 'handleSignals', value: options.handleSignals },
     undefined,
@@ -186,6 +196,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     tracesSampleRate,
     debug,
     shutdownTimeoutMs,
+    maxPendingEvents,
     handleSignals,
     sampling,
     runtime: collectRuntimeContext(env, sources.hostname ?? hostname(), readFile),

@@ -36,8 +36,12 @@ export interface KafkaTransportOptions {
    * @default { dir: '<os tmpdir>/faultline-spool/<clientId>' }, 256 MiB
    */
   spool?: Omit<SpoolOptions, 'onDrop'> | false;
-  /** Backoff between attempts to reach Kafka again. @default { initialMs: 500, maxMs: 30 000 } */
-  retryBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Backoff between attempts to reach Kafka again. While envelopes wait in the spool, attempts
+   * are at most `backlogProbeMs` apart, so the backlog drains soon after Kafka is back.
+   * @default { initialMs: 500, maxMs: 30 000, backlogProbeMs: 1000 }
+   */
+  retryBackoff?: { initialMs?: number; maxMs?: number; backlogProbeMs?: number };
   /** More KafkaJS client settings (timeouts, socket factory...). @default {} */
   kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
   /** Where the transport's own warnings go; never given credentials. @default console.warn */

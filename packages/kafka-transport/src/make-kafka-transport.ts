@@ -8,6 +8,7 @@ import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
 import { ingestTargetFromUrl } from './ingest-target.js';
 import type { KafkaTransportOptions } from './kafka-transport-options.js';
 import { messageFromBytes } from './message-from-bytes.js';
+import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
 
 /** What the transport has done so far. */
 export interface KafkaTransportStats {
@@ -87,6 +88,7 @@ function createKafkaTransport(
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const initialBackoff = options.retryBackoff?.initialMs ?? 500;
   const maxBackoff = options.retryBackoff?.maxMs ?? 30_000;
+  const backlogProbeMs = options.retryBackoff?.backlogProbeMs ?? 1000;
   const compression = COMPRESSION[options.compression ?? 'gzip'];
   const log = options.log ?? ((message: string) => console.warn(`[faultline] kafka transport: ${message}`));
   const record = (
@@ -98,12 +100,16 @@ function createKafkaTransport(
   const target = ingestTargetFromUrl(transportOptions.url);
 
   const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0 };
+  const spoolDir =
+    options.spool === false
+      ? undefined
+      : (options.spool?.dir ?? join(tmpdir(), 'faultline-spool', clientId.replace(/[^\w.-]/g, '_')));
   const spool: Spool | undefined =
     options.spool === false
       ? undefined
       : openSpool({
-          dir: join(tmpdir(), 'faultline-spool', clientId.replace(/[^\w.-]/g, '_')),
           ...options.spool,
+          dir: spoolDir as string,
           onDrop: (payloads, reason) => {
             stats.dropped += payloads.length;
             for (const payload of payloads) {
@@ -115,10 +121,14 @@ function createKafkaTransport(
           },
         });
 
+  // The sockets are counted so the transport can tell when only its own connection keeps the
+  // process alive (see releaseWhenIdle).
+  const sockets = trackSockets(options.kafka?.socketFactory);
   const kafka = new Kafka({
     connectionTimeout: 3000,
     requestTimeout: sendTimeoutMs,
     ...options.kafka,
+    socketFactory: sockets.factory,
     clientId,
     brokers: options.brokers,
     ssl: options.ssl,
@@ -195,9 +205,15 @@ function createKafkaTransport(
     scheduleRetry();
   }
 
+  function backlog(): number {
+    return spool?.stats().records ?? 0;
+  }
+
   function scheduleRetry(): void {
     if (retryTimer || closed) return;
-    const delay = backoffDelay(failedAttempts++, { initialMs: initialBackoff, maxMs: maxBackoff });
+    // While a backlog waits, probe often: the spool drains soon after Kafka is back.
+    const cap = backlog() > 0 ? Math.min(maxBackoff, backlogProbeMs) : maxBackoff;
+    const delay = backoffDelay(failedAttempts++, { initialMs: Math.min(initialBackoff, cap), maxMs: cap });
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void (connected ? Promise.resolve() : connect()).then(() => {
@@ -259,8 +275,9 @@ function createKafkaTransport(
         if (queue.length > 0) {
           const batch = queue.splice(0, batchSize);
           for (const item of batch) queueBytes -= item.message.value.length;
-          // At start-up the first envelopes wait for the connection rather than take the disk path.
-          if (!connected && connecting && !outage) await connecting;
+          // At start-up (or after an idle release) the envelopes wait for the connection rather
+          // than take the disk path.
+          if (!connected && !outage) await connect();
           if (!connected || outage) {
             spill(batch);
             continue;
@@ -291,7 +308,17 @@ function createKafkaTransport(
       idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
-    if (!closed && spool && spool.stats().records > 0 && (outage || !connected)) scheduleRetry();
+    if (!closed && backlog() > 0 && (outage || !connected)) scheduleRetry();
+  }
+
+  /** Connects now if need be, and lets the next pump try Kafka even mid-backoff. */
+  async function probe(): Promise<void> {
+    if (!connected) await connect();
+    if (connected) outage = false;
+  }
+
+  function isIdle(): boolean {
+    return queue.length === 0 && !inFlight && !pumping && backlog() === 0 && !lingerTimer;
   }
 
   function schedulePump(): void {
@@ -324,7 +351,19 @@ function createKafkaTransport(
   process.on('exit', onExit);
 
   void connect().then(() => {
-    if (spool && spool.stats().records > 0) void pump();
+    if (backlog() > 0) void pump();
+  });
+
+  // A script that never calls close() must still end: when nothing but this transport's
+  // connection keeps the process alive and nothing waits to be sent, disconnect (the next
+  // envelope connects again).
+  const idleRelease = releaseWhenIdle({
+    isIdle: () => !closed && connected && isIdle(),
+    ownSockets: () => sockets.open(),
+    release: () => {
+      connected = false;
+      return producer.disconnect().catch(() => undefined);
+    },
   });
 
   return {
@@ -360,29 +399,40 @@ function createKafkaTransport(
         clearTimeout(lingerTimer);
         lingerTimer = undefined;
       }
-      while ((queue.length > 0 || inFlight || pumping) && Date.now() < deadline) {
+      // The memory queue and the spool's backlog, until Kafka has acknowledged both or time is up.
+      while (!closed && (queue.length > 0 || inFlight || pumping || backlog() > 0)) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        if (outage || !connected) {
+          await withDeadline(probe(), left);
+          if (outage || !connected) {
+            await sleep(Math.min(250, Math.max(1, deadline - Date.now())));
+            continue;
+          }
+        }
         const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
         void pump();
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          idle,
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-          }),
-        ]);
-        clearTimeout(timer);
+        await withDeadline(idle, deadline - Date.now());
       }
       spool?.sync();
-      return queue.length === 0 && !inFlight;
+      return queue.length === 0 && !inFlight && backlog() === 0;
     },
     async close(timeoutMs = 2000) {
       const flushed = await this.flush(timeoutMs);
       closed = true;
+      idleRelease.stop();
       clearTimeout(lingerTimer);
       clearTimeout(retryTimer);
       // Anything still here goes to the spool rather than being lost.
-      spill(queue.splice(0));
+      spill([...(inFlight ?? []), ...queue.splice(0)]);
       process.removeListener('exit', onExit);
+      const left = backlog();
+      if (left > 0) {
+        log(
+          `closing with ${left} envelope(s) in the spool at ${spoolDir}; ` +
+            'the next process that opens it sends them to Kafka',
+        );
+      }
       await Promise.race([
         producer.disconnect().catch(() => undefined),
         new Promise((r) => setTimeout(r, 1000)),
@@ -403,6 +453,25 @@ function createKafkaTransport(
       };
     },
   };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for `promise`, or `ms` at most; the timer does not outlive it. */
+async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(1, ms));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Broker answers that mean this producer id's sequence state is lost for good. */

@@ -1,5 +1,10 @@
-import type { Client, Envelope, ErrorEvent, Event } from '@sentry/core';
-import { getGlobalScope, getIsolationScope } from '@sentry/core';
+import type { Client, Envelope, ErrorEvent, Event, Scope } from '@sentry/core';
+import {
+  applyScopeDataToEvent,
+  getCombinedScopeData,
+  getCurrentScope,
+  getIsolationScope,
+} from '@sentry/core';
 import type { KafkaTransport } from './make-kafka-transport.js';
 
 export interface SalvageOptions {
@@ -22,8 +27,9 @@ export interface Salvage {
  * asynchronously (source context is read from disk), so an app that captures and exits at once
  * ends before the event reaches any transport. This remembers each error event from the moment
  * it is captured until the transport gets it; at exit, those still pending are written to the
- * spool synchronously, with the release, environment and scope tags and contexts the SDK would
- * have added (but without the asynchronous enrichments, such as source lines).
+ * spool synchronously, with the release, environment and the scope data (tags, contexts, user,
+ * fingerprint, breadcrumbs) of the scopes it was captured in, as the SDK would have added them
+ * (but without the asynchronous enrichments, such as source lines).
  */
 export function salvagePendingEvents(
   client: Client,
@@ -32,7 +38,7 @@ export function salvagePendingEvents(
 ): Salvage {
   const maxAgeMs = options.maxAgeMs ?? 5000;
   const maxEvents = options.maxEvents ?? 1000;
-  const pending = new Map<string, { event: Event; at: number }>();
+  const pending = new Map<string, { event: Event; at: number; scope: Scope; isolation: Scope }>();
 
   const offPreprocess = client.on('preprocessEvent', (event: Event) => {
     if (event.type !== undefined || !event.event_id) return; // errors only
@@ -40,7 +46,14 @@ export function salvagePendingEvents(
       const oldest = pending.keys().next().value;
       if (oldest !== undefined) pending.delete(oldest);
     }
-    pending.set(event.event_id, { event, at: Date.now() });
+    // The SDK emits this synchronously inside capture, so these are the scopes it captured in
+    // (a withScope scope is current only now).
+    pending.set(event.event_id, {
+      event,
+      at: Date.now(),
+      scope: getCurrentScope(),
+      isolation: getIsolationScope(),
+    });
   });
   const offEnvelope = client.on('beforeEnvelope', (envelope: Envelope) => {
     const id = envelope[0].event_id;
@@ -51,10 +64,8 @@ export function salvagePendingEvents(
     const options = client.getOptions();
     const dsn = client.getDsn();
     const now = Date.now();
-    const scopeData = { ...getGlobalScope().getScopeData() };
-    const isolation = getIsolationScope().getScopeData();
     const envelopes: Envelope[] = [];
-    for (const [eventId, { event, at }] of pending) {
+    for (const [eventId, { event, at, scope, isolation }] of pending) {
       if (now - at > maxAgeMs) continue;
       const salvaged: ErrorEvent = {
         ...(event as ErrorEvent),
@@ -64,10 +75,12 @@ export function salvagePendingEvents(
         level: event.level ?? 'error',
         release: event.release ?? options.release,
         environment: event.environment ?? options.environment ?? 'production',
-        tags: { ...scopeData.tags, ...isolation.tags, ...event.tags, 'faultline.salvaged': 'process.exit' },
-        contexts: { ...scopeData.contexts, ...isolation.contexts, ...event.contexts },
         sdk: event.sdk ?? options._metadata?.sdk,
       };
+      applyScopeDataToEvent(salvaged, getCombinedScopeData(isolation, scope));
+      // Processing metadata (the normalized request, among others) is for event processors only.
+      delete salvaged.sdkProcessingMetadata;
+      salvaged.tags = { ...salvaged.tags, 'faultline.salvaged': 'process.exit' };
       envelopes.push([
         {
           event_id: eventId,

@@ -1,57 +1,123 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SpoolError } from './errors.js';
+import { processStartTime } from './process-start-time.js';
+
+interface LockHolder {
+  pid: number;
+  hostname: string;
+  since: string;
+  /** The holder's start time as the OS tells it (Linux: clock ticks since boot); absent elsewhere. */
+  started?: string;
+}
 
 /**
- * Takes `<dir>/lock` for this process (its pid and host in it), or throws a SpoolError naming the
- * process that holds it. A lock left by a process that is gone is taken over. Returns release().
+ * Directories this process holds, shared by every copy of this module in the process (an app
+ * can load the ESM and the CommonJS build at once): a lock naming this pid is ours only if it is
+ * in here; otherwise an earlier process with the same pid left it (a restarted container).
+ */
+const HELD_KEY = Symbol.for('faultline.spool.heldDirs');
+const held: Set<string> = heldDirs();
+
+function heldDirs(): Set<string> {
+  const registry = globalThis as Record<symbol, Set<string> | undefined>;
+  registry[HELD_KEY] ??= new Set<string>();
+  return registry[HELD_KEY];
+}
+
+/**
+ * Takes `<dir>/lock` for this process (its pid, host and start time in it), or throws a
+ * SpoolError naming the live process that holds it. A lock is stale, and taken over, when its
+ * process is gone, when it names this pid but this process does not hold it (the same pid after
+ * a restart), when its pid now belongs to a process started at another time (pid reuse), or when
+ * it cannot be read. The file is written whole before it appears, so no one reads it half-done.
+ * Returns release().
  */
 export function acquireLock(dir: string): () => void {
   const path = join(dir, 'lock');
-  const mine = JSON.stringify({ pid: process.pid, hostname: hostname(), since: new Date().toISOString() });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, mine);
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new SpoolError(`cannot create the spool lock ${path}: ${(error as Error).message}`, {
-          cause: error,
-        });
+  const key = realpathSync(dir);
+  if (held.has(key)) {
+    throw new SpoolError(
+      `spool directory ${dir} is already open in this process; each transport needs its own spool directory`,
+    );
+  }
+  const started = processStartTime(process.pid);
+  const mine: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    since: new Date().toISOString(),
+    ...(started === undefined ? {} : { started }),
+  };
+  const draft = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(draft, JSON.stringify(mine));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        // link() fails with EEXIST when a lock is there: an atomic "create with this content".
+        linkSync(draft, path);
+        held.add(key);
+        return () => {
+          held.delete(key);
+          if (readHolder(path)?.since === mine.since) rmSync(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new SpoolError(`cannot create the spool lock ${path}: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
       }
       const holder = readHolder(path);
-      if (holder && holder.hostname === hostname() && isAlive(holder.pid)) {
+      if (holder && holdsLock(holder)) {
         throw new SpoolError(
           `spool directory ${dir} is in use by process ${holder.pid} (since ${holder.since}); ` +
             'each process needs its own spool directory',
         );
       }
-      // Stale: its process is gone (or the file is unreadable). Take it over.
       rmSync(path, { force: true });
+    }
+  } finally {
+    try {
+      unlinkSync(draft);
+    } catch {
+      // Already gone: nothing to tidy.
     }
   }
   throw new SpoolError(`cannot take the spool lock ${path}: another process keeps recreating it`);
 }
 
-function readHolder(path: string): { pid: number; hostname: string; since: string } | undefined {
+/** Whether the process a lock names is alive and is the one that wrote it. */
+function holdsLock(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname()) {
+    // Another machine (a shared volume): we cannot check its processes, so it holds the lock.
+    return true;
+  }
+  // This pid and not in `held`: an earlier process that had our pid.
+  if (holder.pid === process.pid) return false;
+  if (!isAlive(holder.pid)) return false;
+  // Alive, but maybe a newer process that reuses the pid; the start times tell, where the OS says.
+  if (holder.started === undefined) return true;
+  const now = processStartTime(holder.pid);
+  return now === undefined || now === holder.started;
+}
+
+function readHolder(path: string): LockHolder | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
-      pid?: unknown;
-      hostname?: unknown;
-      since?: unknown;
-    };
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Record<keyof LockHolder, unknown>>;
     if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
-    return { pid: parsed.pid, hostname: parsed.hostname, since: String(parsed.since) };
+    return {
+      pid: parsed.pid,
+      hostname: parsed.hostname,
+      since: String(parsed.since),
+      ...(typeof parsed.started === 'string' ? { started: parsed.started } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;

@@ -1,0 +1,118 @@
+import type { ErrorPolicy } from '@faultline/sampling';
+import {
+  applyScopeDataToEvent,
+  type Client,
+  type ErrorEvent,
+  type Event,
+  type EventHint,
+  getCombinedScopeData,
+  getCurrentScope,
+  getIsolationScope,
+  isAlreadyCaptured,
+  type Scope,
+  uuid4,
+} from '@sentry/core';
+
+/** Set on the hint of an event the policy kept at capture; `beforeSend` then does not decide again. */
+export const ADMITTED = Symbol.for('faultline.admitted');
+
+/** What `beforeSend` needs from a decision made at capture. */
+export interface Admitted {
+  /** The `sampling` context the policy added when it kept the event after drops, if any. */
+  sampling: Record<string, unknown> | undefined;
+}
+
+/**
+ * Runs the error policy when an error is captured, before the event takes one of the SDK's
+ * processing slots (`transportOptions.bufferSize` of them; an event that finds none is dropped
+ * as `queue_overflow` whatever its fingerprint). A dropped event costs a stack parse and never
+ * enters the SDK; it is counted as `before_send`, as a drop in `beforeSend` would be. The policy
+ * sees the event as the exception (or message) and the capturing scopes make it: tags, contexts,
+ * user, level and fingerprint are there; what event processors add later (request data, source
+ * lines) is not. Events it cannot build at capture (another SDK's client, a throwing builder) are
+ * left to `beforeSend`. Returns a function that puts the client's methods back.
+ */
+export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => void {
+  const { captureException, captureMessage, captureEvent } = client;
+
+  /**
+   * The policy's verdict on a captured event: 'drop', or the hint to capture it with (marked
+   * admitted), or undefined to leave it to beforeSend.
+   */
+  function admit(
+    build: () => Event | undefined,
+    hint: EventHint & { event_id: string },
+    scope: Scope | undefined,
+  ): EventHint | 'drop' | undefined {
+    try {
+      const event = build();
+      if (!event || event.type !== undefined) return undefined;
+      const scratch: Event = { ...event, event_id: hint.event_id };
+      applyScopeDataToEvent(scratch, scopeDataFor(scope, hint));
+      delete scratch.sdkProcessingMetadata;
+      const before = scratch.contexts?.sampling;
+      const kept = policy(scratch as ErrorEvent, hint);
+      if (kept === null) {
+        client.recordDroppedEvent('before_send', 'error');
+        return 'drop';
+      }
+      const sampling = kept.contexts?.sampling !== before ? kept.contexts?.sampling : undefined;
+      (hint as unknown as Record<symbol, Admitted>)[ADMITTED] = { sampling };
+      return hint;
+    } catch {
+      // Never in the app's way: the event goes the SDK's usual path and beforeSend decides.
+      return undefined;
+    }
+  }
+
+  client.captureException = (exception, hint, scope) => {
+    if (isAlreadyCaptured(exception)) return captureException.call(client, exception, hint, scope);
+    const withId = withEventId(hint);
+    const verdict = admit(() => syncValue(client.eventFromException(exception, withId)), withId, scope);
+    if (verdict === 'drop') return withId.event_id;
+    return captureException.call(client, exception, verdict ?? hint, scope);
+  };
+  client.captureMessage = (message, level, hint, scope) => {
+    const withId = withEventId(hint);
+    const verdict = admit(() => syncValue(client.eventFromMessage(message, level, withId)), withId, scope);
+    if (verdict === 'drop') return withId.event_id;
+    return captureMessage.call(client, message, level, verdict ?? hint, scope);
+  };
+  client.captureEvent = (event, hint, scope) => {
+    const withId = withEventId(hint, event.event_id);
+    const verdict = admit(() => event, withId, scope);
+    if (verdict === 'drop') return withId.event_id;
+    return captureEvent.call(client, event, verdict ?? hint, scope);
+  };
+  return () => {
+    client.captureException = captureException;
+    client.captureMessage = captureMessage;
+    client.captureEvent = captureEvent;
+  };
+}
+
+function withEventId(hint: EventHint | undefined, eventId?: string): EventHint & { event_id: string } {
+  return { ...hint, event_id: hint?.event_id ?? eventId ?? uuid4() };
+}
+
+/** The value of a promise that is already resolved: Node's clients build events synchronously. */
+function syncValue<T>(promise: PromiseLike<T>): T | undefined {
+  let value: T | undefined;
+  void promise.then((resolvedValue) => {
+    value = resolvedValue;
+  });
+  return value;
+}
+
+/** The scopes' data as the SDK will apply it, less breadcrumbs (the policy does not need them). */
+function scopeDataFor(scope: Scope | undefined, hint: EventHint): ReturnType<typeof getCombinedScopeData> {
+  let current = scope ?? getCurrentScope();
+  if (hint.captureContext) {
+    // e.g. `{ level: 'fatal' }` from the uncaught-exception handler.
+    current = current.clone();
+    current.update(hint.captureContext as Parameters<Scope['update']>[0]);
+  }
+  const data = getCombinedScopeData(getIsolationScope(), current);
+  data.breadcrumbs = [];
+  return data;
+}
