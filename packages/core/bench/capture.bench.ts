@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
+import { runNodeScript } from '@faultline/testkit';
 import * as Sentry from '@sentry/node';
-import { bench, describe } from 'vitest';
+import { afterAll, bench, describe } from 'vitest';
 import { initObservability, type ObservabilityHandle } from '../src/index.js';
 
 // What Faultline adds to each captured error (the error policy, service and runtime context on
@@ -54,3 +56,19 @@ describe('captureException, per event, until the transport has it', () => {
     teardown: () => handle?.close(0).then(() => undefined),
   });
 });
+
+// A burst of 10,000 errors over 100 fingerprints in one tick, each mode in a process of its own
+// (the SDK is process-global and RSS must be the mode's alone): stock Sentry with the same
+// policy as beforeSend is the baseline; stock with the bound raised shows what deciding at
+// capture saves. Printed at the end.
+afterAll(async () => {
+  const script = fileURLToPath(new URL('./burst-rss.mjs', import.meta.url));
+  for (const mode of ['stock', 'stock-wide', 'faultline']) {
+    const result = await runNodeScript(script, {
+      env: { ...process.env, MODE: mode },
+      nodeArgs: ['--expose-gc'],
+      timeoutMs: 120_000,
+    });
+    console.log(`burst of 10,000 errors in one tick: ${result.stdout.trim() || result.stderr.slice(-500)}`);
+  }
+}, 400_000);

@@ -1,13 +1,13 @@
 import { redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
-import { openSpool } from '@faultline/spool';
+import { openSpool, spoolDurability } from '@faultline/spool';
 import * as Sentry from '@sentry/node';
 import { admitErrorsEarly } from './admit-errors-early.js';
 import { applyRuntimeContext } from './apply-runtime-context.js';
 import { buildSampling } from './build-sampling.js';
 import { flushWithin } from './flush-within.js';
 import { loadKafkaTransport } from './load-kafka-transport.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
@@ -50,7 +50,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     current = createNoopHandle(config, forget);
     return current;
   }
-  const kafka = config.transport === 'kafka' ? startKafkaTransport(config) : undefined;
+  const kafka = config.transport === 'kafka' ? startKafkaTransport(config, logger) : undefined;
   const userOptions: Sentry.NodeOptions = { ...options.sentry };
   if (kafka) userOptions.transport = kafka.factory;
   let salvage: Salvage | undefined;
@@ -128,13 +128,19 @@ function sentryOptions(
  * The Kafka transport factory for this config. The spool directory is opened once here, before
  * Sentry starts, so a directory that is unusable or held by another process is a start-up error.
  */
-function startKafkaTransport(config: ResolvedConfig): {
+function startKafkaTransport(
+  config: ResolvedConfig,
+  logger: Logger,
+): {
   module: ReturnType<typeof loadKafkaTransport>;
   factory: KafkaTransportFactory;
 } {
   const module = loadKafkaTransport();
   const { kafka } = config;
-  if (kafka.spool) openSpool({ dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes }).close();
+  if (kafka.spool) {
+    openSpool({ dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes }).close();
+    noteSpoolDurability(kafka.spool.dir, logger);
+  }
   const factory = module.makeKafkaTransport({
     brokers: config.kafkaBrokers,
     topic: kafka.topic,
@@ -144,6 +150,23 @@ function startKafkaTransport(config: ResolvedConfig): {
     spool: kafka.spool === false ? false : { dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes },
   });
   return { module, factory };
+}
+
+/**
+ * Says once, at start-up, when the spool will not outlive the container or the machine: what
+ * waits in it during a Kafka outage is lost with it.
+ */
+function noteSpoolDurability(dir: string, logger: Logger): void {
+  const { loses, fsType } = spoolDurability(dir);
+  if (!loses) return;
+  const what =
+    loses === 'memory'
+      ? `is on ${fsType} (memory): it is emptied at reboot and with its container`
+      : `is in the container's writable layer (${fsType}): it is lost when the container is replaced`;
+  logger.info(
+    `spool ${dir} ${what}; envelopes waiting there for Kafka go with it. ` +
+      'Point FAULTLINE_SPOOL_DIR at a persistent volume to keep them (docs/kafka-transport.md)',
+  );
 }
 
 type Integrations = Sentry.NodeOptions['integrations'];

@@ -26,6 +26,73 @@ async function flushTwice(): Promise<void> {
   await handle?.flush(2000);
 }
 
+describe('the error policy at capture (before the SDK queue)', () => {
+  it('keeps the first N of every fingerprint in a one-tick burst over HTTP too; the rest are counted as before_send', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      // The SDK's own bound, about: without the policy at capture, 2,000 errors in one tick would
+      // take the 64 slots in arrival order and the rest would go as queue_overflow.
+      maxPendingEvents: 64,
+      sampling: { errors: { keepFirstPerFingerprint: 3, sampleRate: 0 } },
+    });
+    // 2,000 errors over 20 fingerprints in one tick; 60 are kept and fit.
+    const kinds = Array.from({ length: 20 }, (_, k) => `step ${String.fromCharCode(97 + k)}`);
+    for (let i = 0; i < 2000; i++) Sentry.captureException(new Error(`import failed at ${kinds[i % 20]}`));
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(60), { timeout: 10_000 });
+    const perKind = new Map<string, number>();
+    for (const event of ingest.items<Sentry.Event>('event')) {
+      const value = event.exception?.values?.at(-1)?.value ?? '';
+      perKind.set(value, (perKind.get(value) ?? 0) + 1);
+    }
+    expect([...perKind.values()]).toEqual(Array(20).fill(3));
+    await vi.waitFor(() => expect(ingest.discarded()).toEqual({ 'before_send:error': 1940 }), {
+      timeout: 5000,
+    });
+  });
+
+  it("decides with the capturing scope's tags, and keeps a fatal capture context", async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: {
+        errors: {
+          keepFirstPerFingerprint: 0,
+          sampleRate: 0,
+          rules: [(event) => (event.tags?.tenant === 'vip' ? 'keep' : undefined)],
+        },
+      },
+    });
+    Sentry.withScope((scope) => {
+      scope.setTag('tenant', 'vip');
+      Sentry.captureException(new Error('vip checkout failed'));
+    });
+    Sentry.captureException(new Error('ordinary checkout failed'));
+    // The uncaught-exception handler passes its level this way.
+    Sentry.captureException(new Error('process is going down'), { captureContext: { level: 'fatal' } });
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(2), { timeout: 5000 });
+    const values = ingest.items<Sentry.Event>('event').map((e) => e.exception?.values?.at(-1)?.value);
+    expect(values.sort()).toEqual(['process is going down', 'vip checkout failed']);
+    expect(ingest.discarded()).toEqual({ 'before_send:error': 1 });
+  });
+
+  it('puts the sampling context on a kept event that follows drops', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0, fingerprintWindowMs: 60_000 } },
+    });
+    for (let i = 0; i < 4; i++) Sentry.captureException(new Error(`sync ${i} failed`));
+    Sentry.captureException(new Error('sync 9 failed'), { captureContext: { level: 'fatal' } });
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(2), { timeout: 5000 });
+    const fatal = ingest.items<Sentry.Event>('event').find((e) => e.level === 'fatal');
+    expect(fatal?.contexts?.sampling).toEqual({ dropped_since_last_kept: 3, sample_rate: 1 });
+  });
+});
+
 describe('sampling through initObservability', () => {
   it('reports dropped errors and unsampled spans in client reports, each exactly once', async () => {
     handle = initObservability({

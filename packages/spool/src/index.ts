@@ -3,3 +3,5 @@ export type { OfflineStore } from './offline-store.js';
 export { createOfflineStore } from './offline-store.js';
 export type { Spool, SpoolBatch, SpoolOptions, SpoolPosition, SpoolStats } from './open-spool.js';
 export { openSpool } from './open-spool.js';
+export type { SpoolDurability } from './spool-durability.js';
+export { spoolDurability } from './spool-durability.js';
