@@ -1,5 +1,6 @@
 import { redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
+import { createScrubber } from '@faultline/scrubbing';
 import { openSpool, spoolDurability } from '@faultline/spool';
 import * as Sentry from '@sentry/node';
 import { admitErrorsEarly } from './admit-errors-early.js';
@@ -11,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
+import { scrubTransport } from './scrub-transport.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
 
 let current: ObservabilityHandle | undefined;
@@ -53,13 +55,19 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   const kafka = config.transport === 'kafka' ? startKafkaTransport(config, logger) : undefined;
   const userOptions: Sentry.NodeOptions = { ...options.sentry };
   if (kafka) userOptions.transport = kafka.factory;
+  const scrubber = config.scrub ? createScrubber(config.scrub) : undefined;
+  if (scrubber)
+    userOptions.transport = scrubTransport(userOptions.transport ?? Sentry.makeNodeTransport, scrubber);
   let salvage: Salvage | undefined;
   const sampling = buildSampling(config, userOptions, logger, (event) => salvage?.forget(event.event_id));
   const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry, options));
   const restoreCapture =
     client && sampling.errorPolicy ? admitErrorsEarly(client, sampling.errorPolicy) : undefined;
   if (kafka && client && kafka.factory.current) {
-    salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current);
+    salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current, {
+      // Salvaged events go to the spool without passing the transport's send(): scrub them here.
+      transformEnvelope: scrubber ? (envelope) => scrubber.scrubEnvelope(envelope) : undefined,
+    });
   }
   applyRuntimeContext(Sentry.getGlobalScope(), config);
   logger.debug(

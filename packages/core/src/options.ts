@@ -1,4 +1,5 @@
 import type { ErrorPolicyOptions, TraceRule } from '@faultline/sampling';
+import type { StringRuleName } from '@faultline/scrubbing';
 import type { NodeOptions } from '@sentry/node';
 
 /** Where envelopes go: straight to Sentry over HTTP, or through a Kafka topic. */
@@ -68,6 +69,26 @@ export interface FaultlineOptions {
    * @default 2000
    */
   shutdownTimeoutMs?: number;
+
+  /**
+   * Secrets and personal data scrubbed from every envelope before it leaves the process (so
+   * neither Kafka nor the spool holds them), or `false` for none. See docs/scrubbing.md.
+   * @default on: keys, creditcard, bearer, urlauth, pemkey
+   */
+  scrub?:
+    | false
+    | {
+        /**
+         * Rule names, or the `FAULTLINE_SCRUB` grammar (`'email,ip'` adds the opt-in rules,
+         * `'-creditcard'` takes one away, `'off'`). Env: `FAULTLINE_SCRUB`.
+         * @default ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey']
+         */
+        rules?: string | StringRuleName[];
+        /** More key names whose values are secrets. Env: `FAULTLINE_SCRUB_KEYS` (comma-separated). @default [] */
+        extraKeys?: string[];
+        /** Key names never scrubbed. Env: `FAULTLINE_SCRUB_SAFE_FIELDS` (comma-separated). @default [] */
+        safeFields?: string[];
+      };
 
   /**
    * Events the SDK processes at once (Sentry's `transportOptions.bufferSize`, 64 by default

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseDsn, redactDsn } from '@faultline/contract';
+import {
+  DEFAULT_RULES,
+  OPT_IN_RULES,
+  parseKeyList,
+  parseScrubSetting,
+  type ScrubOptions,
+  type StringRuleName,
+} from '@faultline/scrubbing';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { type AppInfo, detectApp } from './detect-app.js';
 import { detectCommit } from './detect-commit.js';
@@ -35,6 +43,8 @@ export interface ResolvedConfig {
   tracesSampleRate: number | undefined;
   debug: boolean;
   shutdownTimeoutMs: number;
+  /** What is scrubbed before an envelope leaves the process; `false`: nothing. */
+  scrub: Required<ScrubOptions> | false;
   /** Events the SDK processes at once (its `transportOptions.bufferSize`). */
   maxPendingEvents: number;
   handleSignals: boolean;
@@ -165,6 +175,42 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     (v) => parseMillis(typeof v === 'number' ? v : String(v), 0, 60_000),
     DEFAULT_SHUTDOWN_TIMEOUT_MS,
   );
+  const scrubOption = options.scrub === false ? undefined : options.scrub;
+  const scrubRules = pick<StringRuleName[]>(
+    options.scrub === false
+      ? { name: 'scrub', value: 'off' }
+      : { name: 'scrub.rules', value: scrubOption?.rules },
+    'FAULTLINE_SCRUB',
+    (v) => {
+      // A list is the rules exactly; text is the FAULTLINE_SCRUB grammar.
+      const parsed = Array.isArray(v)
+        ? v.every((name) => [...DEFAULT_RULES, ...OPT_IN_RULES].includes(name))
+          ? { ok: true as const, rules: v as StringRuleName[] }
+          : { ok: false as const, expected: `rule names: ${[...DEFAULT_RULES, ...OPT_IN_RULES].join(', ')}` }
+        : parseScrubSetting(String(v));
+      return parsed.ok ? { ok: true, value: parsed.rules } : parsed;
+    },
+    [...DEFAULT_RULES],
+  );
+  const keyList = (v: unknown) => {
+    const parsed = parseKeyList(Array.isArray(v) ? v.join(',') : String(v));
+    return parsed.ok ? { ok: true as const, value: parsed.keys } : parsed;
+  };
+  const scrubKeys = pick<string[]>(
+    { name: 'scrub.extraKeys', value: scrubOption?.extraKeys },
+    'FAULTLINE_SCRUB_KEYS',
+    keyList,
+    [],
+  );
+  const safeFields = pick<string[]>(
+    { name: 'scrub.safeFields', value: scrubOption?.safeFields },
+    'FAULTLINE_SCRUB_SAFE_FIELDS',
+    keyList,
+    [],
+  );
+  const scrub: ResolvedConfig['scrub'] =
+    scrubRules.length === 0 ? false : { rules: scrubRules, extraKeys: scrubKeys, safeFields };
+
   const maxPendingEvents = pick(
     { name: 'maxPendingEvents', value: options.maxPendingEvents },
     'FAULTLINE_MAX_PENDING_EVENTS',
@@ -196,6 +242,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     tracesSampleRate,
     debug,
     shutdownTimeoutMs,
+    scrub,
     maxPendingEvents,
     handleSignals,
     sampling,

@@ -387,3 +387,45 @@ describe('resolveConfig: Kafka transport', () => {
     expect(JSON.stringify([...problems, ...missing])).not.toContain('hunter2');
   });
 });
+
+describe('resolveConfig: scrubbing', () => {
+  it('scrubs with the default rules unless told otherwise', () => {
+    expect(resolve({}).scrub).toEqual({
+      rules: ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey'],
+      extraKeys: [],
+      safeFields: [],
+    });
+  });
+
+  it('reads FAULTLINE_SCRUB, FAULTLINE_SCRUB_KEYS and FAULTLINE_SCRUB_SAFE_FIELDS; options win', () => {
+    const config = resolve({
+      FAULTLINE_SCRUB: 'email,-pemkey',
+      FAULTLINE_SCRUB_KEYS: 'iban, tax_id',
+      FAULTLINE_SCRUB_SAFE_FIELDS: 'session_token',
+    });
+    expect(config.scrub).toEqual({
+      rules: ['keys', 'creditcard', 'bearer', 'urlauth', 'email'],
+      extraKeys: ['iban', 'tax_id'],
+      safeFields: ['session_token'],
+    });
+    expect(resolve({ FAULTLINE_SCRUB: 'email' }, { scrub: { rules: ['keys'] } }).scrub).toMatchObject({
+      rules: ['keys'],
+    });
+    expect(resolve({ FAULTLINE_SCRUB: 'off' }).scrub).toBe(false);
+    expect(resolve({}, { scrub: false }).scrub).toBe(false);
+  });
+
+  it('names a bad rule at start-up', () => {
+    const problems = problemsOf(() => resolve({ FAULTLINE_SCRUB: 'email,phone' }));
+    expect(problems).toEqual([
+      {
+        source: 'FAULTLINE_SCRUB',
+        value: '"email,phone"',
+        expected: expect.stringContaining('rule names separated by commas'),
+      },
+    ]);
+    expect(problemsOf(() => resolve({}, { scrub: { rules: ['keys', 'phone' as never] } }))[0]?.source).toBe(
+      'options.scrub.rules',
+    );
+  });
+});

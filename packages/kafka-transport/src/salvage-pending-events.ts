@@ -12,6 +12,8 @@ export interface SalvageOptions {
   maxAgeMs?: number;
   /** Pending events remembered at most. @default 1000 */
   maxEvents?: number;
+  /** Applied to each salvaged envelope before it is spooled (Faultline scrubs it here). @default none */
+  transformEnvelope?: (envelope: Envelope) => Envelope;
 }
 
 export interface Salvage {
@@ -38,6 +40,7 @@ export function salvagePendingEvents(
 ): Salvage {
   const maxAgeMs = options.maxAgeMs ?? 5000;
   const maxEvents = options.maxEvents ?? 1000;
+  const transform = options.transformEnvelope ?? ((envelope: Envelope) => envelope);
   const pending = new Map<string, { event: Event; at: number; scope: Scope; isolation: Scope }>();
 
   const offPreprocess = client.on('preprocessEvent', (event: Event) => {
@@ -81,7 +84,7 @@ export function salvagePendingEvents(
       // Processing metadata (the normalized request, among others) is for event processors only.
       delete salvaged.sdkProcessingMetadata;
       salvaged.tags = { ...salvaged.tags, 'faultline.salvaged': 'process.exit' };
-      envelopes.push([
+      const envelope = [
         {
           event_id: eventId,
           sent_at: new Date(now).toISOString(),
@@ -92,7 +95,8 @@ export function salvagePendingEvents(
             : {}),
         },
         [[{ type: 'event' }, salvaged]],
-      ] as Envelope);
+      ] as Envelope;
+      envelopes.push(transform(envelope));
     }
     pending.clear();
     return envelopes;

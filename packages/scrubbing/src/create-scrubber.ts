@@ -1,0 +1,215 @@
+import type { DataCategory, Envelope, EnvelopeItem } from '@sentry/core';
+import type { ScrubOptions } from './scrub-options.js';
+import { createKeyMatcher } from './sensitive-keys.js';
+import { DEFAULT_RULES, FILTERED, type Remark, STRING_RULES, scrubString } from './string-rules.js';
+
+/** Sentry's `_meta` tree: remarks under `''` at each path that was changed. */
+type MetaTree = { [key: string]: MetaTree } & { ''?: { rem: Remark[]; len?: number } };
+
+export interface Scrubber {
+  /**
+   * A copy of the envelope with every JSON item scrubbed (items left unchanged are shared, never
+   * mutated). An item the scrubber fails on is dropped and `onDropped` told its category: no
+   * raw value leaves. Never throws.
+   */
+  scrubEnvelope(envelope: Envelope, onDropped?: (category: DataCategory) => void): Envelope;
+  /** A scrubbed copy of any JSON value (an event, a span, a log), with `_meta` remarks when asked. */
+  scrubValue<T>(value: T, meta?: MetaTree): T;
+}
+
+/** Payloads with nothing a user or an app put in them. */
+const SKIPPED_ITEMS = new Set(['client_report', 'session', 'sessions', 'attachment']);
+/** Keys whose values are ids and SDK facts: never scanned, so never damaged. */
+const STRUCTURAL = new Set([
+  'event_id',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'segment_id',
+  'profile_id',
+  'sdk',
+  'debug_meta',
+  '_meta',
+]);
+/** Fields that hold the client's IP address, after Relay's `KNOWN_IP_FIELDS`. */
+const IP_FIELDS = new Set(['ip_address', 'REMOTE_ADDR', 'client_ip', 'client.address', 'user.ip']);
+const CATEGORY: Record<string, DataCategory> = {
+  event: 'error',
+  transaction: 'transaction',
+  span: 'span',
+  log: 'log_item',
+  check_in: 'monitor',
+  feedback: 'feedback',
+};
+const MAX_DEPTH = 64;
+
+/**
+ * A scrubber for Sentry envelopes: values under sensitive keys become `[Filtered]`, and secrets
+ * inside strings (card numbers, Bearer and Basic credentials, URL passwords, private keys,
+ * sensitive query and JSON pairs; e-mail and IP addresses when asked) are replaced, each change
+ * remarked in the event's `_meta` so Sentry shows the value was filtered. See docs/scrubbing.md.
+ */
+export function createScrubber(options: ScrubOptions = {}): Scrubber {
+  const enabled = new Set(options.rules ?? DEFAULT_RULES);
+  const keys = createKeyMatcher(options.extraKeys, options.safeFields);
+  const scanKeys = enabled.has('keys');
+  const scrubIps = enabled.has('ip');
+  const stringRules = [...enabled].map((name) => STRING_RULES[name]);
+  const isSensitive = (key: string) => scanKeys && keys.isSensitive(key);
+
+  function metaAt(meta: MetaTree | undefined, key: string | number): MetaTree | undefined {
+    if (!meta) return undefined;
+    const name = String(key);
+    let child = meta[name];
+    if (!child) {
+      child = {} as MetaTree;
+      meta[name] = child;
+    }
+    return child;
+  }
+
+  function remark(meta: MetaTree | undefined, key: string | number, rem: Remark[], len?: number): void {
+    const at = metaAt(meta, key);
+    if (at) at[''] = { rem, ...(len === undefined ? {} : { len }) };
+  }
+
+  /** The value under `key` scrubbed; the same reference when nothing changed. */
+  function walk(value: unknown, key: string | number, meta: MetaTree | undefined, depth: number): unknown {
+    if (value === null || value === undefined || typeof value === 'boolean') return value;
+    if (typeof value === 'object' && typeof key === 'string' && !Array.isArray(value) && isAttribute(value)) {
+      // A span or log attribute, `{ value, type }`: its key names what the value is.
+      const inner = (value as { value: unknown }).value;
+      const next = walk(inner, key, undefined, depth + 1);
+      return next === inner ? value : { ...value, value: next };
+    }
+    if (typeof key === 'string') {
+      if (STRUCTURAL.has(key) || keys.isSafe(key)) return value;
+      if (isSensitive(key)) return filtered(value, key, meta, '@password:filter');
+      if (scrubIps && IP_FIELDS.has(key) && typeof value === 'string' && value !== '{{auto}}') {
+        return filtered(value, key, meta, '@ip:replace', '[ip]');
+      }
+    }
+    if (typeof value === 'string') {
+      const rem: Remark[] | undefined = meta ? [] : undefined;
+      const out = scrubString(value, stringRules, isSensitive, rem);
+      if (out !== value && rem && rem.length > 0) remark(meta, key, rem, value.length);
+      return out;
+    }
+    if (typeof value === 'number') {
+      // A card number sent as a number.
+      if (enabled.has('creditcard') && Number.isSafeInteger(value) && value > 1e14) {
+        const text = String(value);
+        if (scrubString(text, [STRING_RULES.creditcard], isSensitive, undefined) !== text) {
+          return filtered(value, key, meta, '@creditcard:filter');
+        }
+      }
+      return value;
+    }
+    if (typeof value !== 'object' || depth > MAX_DEPTH) return value;
+    const childMeta = meta ? (meta[String(key)] as MetaTree | undefined) : undefined;
+    const scopedMeta = meta ? (childMeta ?? ({} as MetaTree)) : undefined;
+    let copy: Record<string, unknown> | unknown[] | undefined;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const next = walk(value[i], i, scopedMeta, depth + 1);
+        if (next !== value[i]) {
+          copy ??= value.slice();
+          (copy as unknown[])[i] = next;
+        }
+      }
+    } else {
+      for (const name of Object.keys(value)) {
+        const child = (value as Record<string, unknown>)[name];
+        const next = walk(child, name, scopedMeta, depth + 1);
+        if (next !== child) {
+          copy ??= { ...(value as Record<string, unknown>) };
+          (copy as Record<string, unknown>)[name] = next;
+        }
+      }
+    }
+    if (meta && !childMeta && scopedMeta && Object.keys(scopedMeta).length > 0)
+      meta[String(key)] = scopedMeta;
+    return copy ?? value;
+  }
+
+  function filtered(
+    value: unknown,
+    key: string | number,
+    meta: MetaTree | undefined,
+    ruleId: string,
+    text = FILTERED,
+  ): unknown {
+    if (value === '' || (typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
+      return value;
+    }
+    remark(meta, key, [[ruleId, 's', 0, text.length]], typeof value === 'string' ? value.length : undefined);
+    return text;
+  }
+
+  function scrubPayload(type: string, payload: unknown): unknown {
+    if (type === 'event' || type === 'transaction' || type === 'feedback') {
+      const meta = {} as MetaTree;
+      const scrubbed = walk(payload, 'event', meta, 0) as Record<string, unknown>;
+      const eventMeta = meta.event;
+      if (scrubbed !== payload && eventMeta && Object.keys(eventMeta).length > 0) {
+        return { ...scrubbed, _meta: mergeMeta((payload as { _meta?: MetaTree })._meta, eventMeta) };
+      }
+      return scrubbed;
+    }
+    return walk(payload, 'payload', undefined, 0);
+  }
+
+  return {
+    scrubEnvelope(envelope, onDropped) {
+      const [headers, items] = envelope;
+      let changed = false;
+      const kept: EnvelopeItem[] = [];
+      for (const item of items) {
+        const [itemHeader, payload] = item;
+        const type = String(itemHeader.type);
+        if (
+          SKIPPED_ITEMS.has(type) ||
+          payload === null ||
+          typeof payload !== 'object' ||
+          ArrayBuffer.isView(payload)
+        ) {
+          kept.push(item);
+          continue;
+        }
+        try {
+          const scrubbed = scrubPayload(type, payload);
+          if (scrubbed !== payload) changed = true;
+          kept.push(scrubbed === payload ? item : ([itemHeader, scrubbed] as EnvelopeItem));
+        } catch {
+          changed = true;
+          try {
+            onDropped?.(CATEGORY[type] ?? 'default');
+          } catch {
+            // Counting must not bring the raw value back.
+          }
+        }
+      }
+      return changed ? ([headers, kept] as unknown as Envelope) : envelope;
+    },
+    scrubValue(value, meta) {
+      try {
+        return walk(value, 'value', meta, 0) as typeof value;
+      } catch {
+        return FILTERED as typeof value;
+      }
+    },
+  };
+}
+
+function isAttribute(value: object): boolean {
+  return 'value' in value && 'type' in value && Object.keys(value).length <= 3;
+}
+
+function mergeMeta(existing: MetaTree | undefined, added: MetaTree): MetaTree {
+  if (!existing) return added;
+  const out = { ...existing } as MetaTree;
+  for (const [key, value] of Object.entries(added)) {
+    out[key] = key in out && key !== '' ? mergeMeta(out[key], value as MetaTree) : (value as MetaTree);
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+export type { Scrubber } from './create-scrubber.js';
+export { createScrubber } from './create-scrubber.js';
+export { passesLuhn } from './luhn.js';
+export type { ParsedRules } from './parse-scrub-setting.js';
+export { parseKeyList, parseScrubSetting } from './parse-scrub-setting.js';
+export type { ScrubOptions } from './scrub-options.js';
+export type { KeyMatcher } from './sensitive-keys.js';
+export { createKeyMatcher } from './sensitive-keys.js';
+export type { Remark, StringRuleName } from './string-rules.js';
+export { DEFAULT_RULES, FILTERED, OPT_IN_RULES } from './string-rules.js';
