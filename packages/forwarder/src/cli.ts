@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseKeyList, parseScrubSetting } from '@faultline/scrubbing';
 import { createForwarder } from './create-forwarder.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import { isLogLevel } from './logger.js';
@@ -21,6 +22,9 @@ Options (each also an environment variable):
   --max-in-flight <n>       FAULTLINE_FORWARDER_MAX_IN_FLIGHT     envelopes being delivered at once, default 256
   --max-events-per-minute <n> FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE  per project
   --max-breadcrumbs <n>     FAULTLINE_FORWARDER_MAX_BREADCRUMBS   per event
+  --scrub [rules]           FAULTLINE_FORWARDER_SCRUB             scrub secrets before delivery: on (the default
+                                                                  rules), off, or FAULTLINE_SCRUB's grammar (email,ip);
+                                                                  FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
   --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
   --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS consumer session timeout, default 30000
@@ -129,6 +133,7 @@ function parse(argv: string[]) {
       upstream: { type: 'string' },
       'max-events-per-minute': { type: 'string' },
       'max-breadcrumbs': { type: 'string' },
+      scrub: { type: 'string' },
       'metrics-port': { type: 'string' },
       concurrency: { type: 'string' },
       'kafka-ssl': { type: 'boolean' },
@@ -189,6 +194,7 @@ function resolveOptions(
       problems.push(`FAULTLINE_FORWARDER_UPSTREAM=${JSON.stringify(upstream)}: expected an http(s) URL`);
     }
   }
+  const scrub = resolveScrub(pick('scrub', 'FAULTLINE_FORWARDER_SCRUB'), env, problems);
   const mechanism = env.FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM?.trim().toLowerCase();
   let sasl: ForwarderOptions['sasl'];
   if (mechanism) {
@@ -243,12 +249,39 @@ function resolveOptions(
       'FAULTLINE_FORWARDER_CONCURRENCY',
       1,
     ),
+    scrub,
     ssl:
       values['kafka-ssl'] === true ||
       ['1', 'true', 'yes', 'on'].includes((env.FAULTLINE_FORWARDER_KAFKA_SSL ?? '').toLowerCase()),
     sasl,
   };
   return problems.length > 0 ? undefined : options;
+}
+
+/** `--scrub`: off unless asked; `on` (or an empty value) is the default rules. */
+function resolveScrub(
+  text: string | undefined,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): ForwarderOptions['scrub'] {
+  if (text === undefined) return undefined;
+  const rules = parseScrubSetting(['on', 'true', '1'].includes(text.toLowerCase()) ? 'default' : text);
+  if (!rules.ok) {
+    problems.push(`FAULTLINE_FORWARDER_SCRUB=${JSON.stringify(text)}: expected ${rules.expected}`);
+    return undefined;
+  }
+  const keys = (name: string) => {
+    const parsed = parseKeyList(env[name] ?? '');
+    if (parsed.ok) return parsed.keys;
+    problems.push(`${name}: expected ${parsed.expected}`);
+    return [];
+  };
+  if (rules.rules.length === 0) return false;
+  return {
+    rules: rules.rules,
+    extraKeys: keys('FAULTLINE_SCRUB_KEYS'),
+    safeFields: keys('FAULTLINE_SCRUB_SAFE_FIELDS'),
+  };
 }
 
 function parseTime(text: string | undefined): Date | undefined {

@@ -97,6 +97,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     delivered: createRecentIds(config.dedupeSize),
     overProjectLimit: createProjectLimiter(config.maxEventsPerMinute),
     maxBreadcrumbs: config.maxBreadcrumbs,
+    scrubber: config.scrubber,
     rateLimits: createRateLimitBook(),
     gate,
     poster,

@@ -1,4 +1,5 @@
 import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS } from '@faultline/contract';
+import type { Scrubber } from '@faultline/scrubbing';
 import { identity } from './allow-list.js';
 import { classifyResponse } from './classify-response.js';
 import type { DeadLetterer, DeadLetterReason, MessageOrigin } from './dead-letter.js';
@@ -10,6 +11,7 @@ import { trimBreadcrumbs } from './policies.js';
 import type { Poster, PostResult } from './post-envelope.js';
 import type { RateLimitBook } from './rate-limit-book.js';
 import type { RecentIds } from './recent-ids.js';
+import { scrubInspection } from './scrub-inspection.js';
 import type { SizeLimits } from './size-limits.js';
 import { sleep } from './sleep.js';
 import type { UpstreamGate } from './upstream-gate.js';
@@ -21,6 +23,8 @@ export interface DeliveryDeps {
   delivered: RecentIds;
   overProjectLimit: (projectId: string, categories: readonly string[]) => boolean;
   maxBreadcrumbs: number | undefined;
+  /** Scrubs envelopes before delivery (`--scrub`); none by default. */
+  scrubber: Scrubber | undefined;
   rateLimits: RateLimitBook;
   gate: UpstreamGate;
   poster: Poster;
@@ -110,9 +114,22 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts());
       return true;
     }
-    let body = inspection.body;
+    let scrubbed = inspection;
+    if (deps.scrubber) {
+      const scrubbing = scrubInspection(inspection, deps.scrubber);
+      scrubbed = scrubbing.inspection;
+      if (scrubbing.dropped.length > 0) {
+        deps.outcomes.record(
+          dsn,
+          'internal_sdk_error',
+          scrubbing.dropped.map((category) => ({ category, quantity: 1 })),
+        );
+        if (scrubbed.items.length === 0) return true;
+      }
+    }
+    let body = scrubbed.body;
     if (deps.maxBreadcrumbs !== undefined) {
-      const trimming = trimBreadcrumbs(inspection, deps.maxBreadcrumbs);
+      const trimming = trimBreadcrumbs(scrubbed, deps.maxBreadcrumbs);
       body = trimming.body;
       figures.trimmedBreadcrumbs += trimming.trimmed;
     }

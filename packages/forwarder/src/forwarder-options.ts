@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { ScrubOptions } from '@faultline/scrubbing';
 import type { SASLOptions } from 'kafkajs';
 import type { LogEntry, LogLevel } from './logger.js';
 import type { SizeLimits } from './size-limits.js';
@@ -46,6 +47,12 @@ export interface ForwarderOptions {
   maxEventBytes?: number;
   /** Per project: events per minute forwarded; more are dropped, counted and reported upstream. Env: `FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE`. @default no limit */
   maxEventsPerMinute?: number;
+  /**
+   * Scrub secrets and personal data from each envelope before delivery, with the rules of
+   * `@faultline/scrubbing` (for producers that do not scrub themselves; see docs/scrubbing.md).
+   * Env: `FAULTLINE_FORWARDER_SCRUB`. @default false
+   */
+  scrub?: ScrubOptions | false;
   /** Per event: keep the last N breadcrumbs, trimming the rest (counted). Env: `FAULTLINE_FORWARDER_MAX_BREADCRUMBS`. @default no limit */
   maxBreadcrumbs?: number;
   /** Partitions whose batches are read at once (KafkaJS `partitionsConsumedConcurrently`). Env: `FAULTLINE_FORWARDER_CONCURRENCY`. @default 8 */

@@ -5,7 +5,7 @@ import type { ForwarderMetrics } from './metrics.js';
 import type { Poster } from './post-envelope.js';
 
 /** Client-report reasons the forwarder uses (Sentry's discard reasons). */
-export type OutcomeReason = 'ratelimit_backoff' | 'send_error';
+export type OutcomeReason = 'ratelimit_backoff' | 'send_error' | 'internal_sdk_error';
 
 export interface OutcomeReporter {
   /** Counts drops for a DSN; they are sent with the next batch. */

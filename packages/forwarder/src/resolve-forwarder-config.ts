@@ -1,4 +1,5 @@
 import { DEFAULT_ENVELOPE_TOPIC, type DsnParts, deadLetterTopicFor } from '@faultline/contract';
+import { createScrubber, type Scrubber } from '@faultline/scrubbing';
 import { createAllowList } from './allow-list.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
@@ -16,6 +17,7 @@ export interface ForwarderConfig {
   sizeLimits: SizeLimits;
   maxEventsPerMinute: number | undefined;
   maxBreadcrumbs: number | undefined;
+  scrubber: Scrubber | undefined;
   concurrency: number;
   requestTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
@@ -78,6 +80,7 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     },
     maxEventsPerMinute: options.maxEventsPerMinute,
     maxBreadcrumbs: options.maxBreadcrumbs,
+    scrubber: options.scrub ? createScrubber(options.scrub) : undefined,
     concurrency: positive('concurrency', options.concurrency, 8),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 30_000),
     backoff: {

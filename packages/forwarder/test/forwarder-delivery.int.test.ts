@@ -87,10 +87,12 @@ describe('pipelined delivery', () => {
   it('honours a 429 that arrives with hundreds in flight: no drop, no request to that DSN before the limit ends', async () => {
     const ingest = await double();
     ingest.setDefaultReply({ delayMs: 100 });
-    ingest.respondWith({ delayMs: 100 }, 150);
+    // The 429 comes after 400 answers, once the forwarder's window has opened up (it grows with
+    // each success), so that it lands among hundreds in flight.
+    ingest.respondWith({ delayMs: 100 }, 400);
     ingest.respondWith({ status: 429, delayMs: 100, headers: { 'retry-after': '2' } });
     const topic = uniqueName('limited');
-    const total = 600;
+    const total = 1000;
     await produce(
       inject('kafkaBrokers'),
       topic,
