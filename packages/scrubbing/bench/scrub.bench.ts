@@ -73,6 +73,9 @@ function fiftySpans(): void {
 fiftySpans();
 await Sentry.flush(2000);
 const spanEnvelope = lastEnvelope as Envelope;
+// The figures mean something only if these are what they claim to be.
+if (errorEnvelope[1][0]?.[0].type !== 'event') throw new Error('the error envelope holds no event');
+if (spanEnvelope[1][0]?.[0].type !== 'span') throw new Error('the span envelope holds no spans');
 
 describe('a typical error event', () => {
   bench('baseline: the SDK captures it until the transport has it', captureOne, { time: 3000 });

@@ -1,7 +1,14 @@
 import type { DataCategory, Envelope, EnvelopeItem } from '@sentry/core';
 import type { ScrubOptions } from './scrub-options.js';
 import { createKeyMatcher } from './sensitive-keys.js';
-import { DEFAULT_RULES, FILTERED, type Remark, STRING_RULES, scrubString } from './string-rules.js';
+import {
+  combinedHint,
+  DEFAULT_RULES,
+  FILTERED,
+  type Remark,
+  STRING_RULES,
+  scrubString,
+} from './string-rules.js';
 
 /** Sentry's `_meta` tree: remarks under `''` at each path that was changed. */
 type MetaTree = { [key: string]: MetaTree } & { ''?: { rem: Remark[]; len?: number } };
@@ -13,14 +20,25 @@ export interface Scrubber {
    * raw value leaves. Never throws.
    */
   scrubEnvelope(envelope: Envelope, onDropped?: (category: DataCategory) => void): Envelope;
-  /** A scrubbed copy of any JSON value (an event, a span, a log), with `_meta` remarks when asked. */
-  scrubValue<T>(value: T, meta?: MetaTree): T;
+  /** A scrubbed copy of any JSON value (a span, a log, a context); `[Filtered]` if it cannot be. */
+  scrubValue<T>(value: T): T;
 }
 
 /** Payloads with nothing a user or an app put in them. */
 const SKIPPED_ITEMS = new Set(['client_report', 'session', 'sessions', 'attachment']);
-/** Keys whose values are ids and SDK facts: never scanned, so never damaged. */
+/**
+ * Keys whose values are ids, SDK facts or the app's own source code (a frame's file, function
+ * and source lines, read from disk): never scanned, so never damaged, and the scan stays cheap.
+ * A frame's `vars`, which hold runtime data, are scanned.
+ */
 const STRUCTURAL = new Set([
+  'pre_context',
+  'context_line',
+  'post_context',
+  'abs_path',
+  'filename',
+  'module',
+  'function',
   'event_id',
   'trace_id',
   'span_id',
@@ -55,108 +73,110 @@ export function createScrubber(options: ScrubOptions = {}): Scrubber {
   const scanKeys = enabled.has('keys');
   const scrubIps = enabled.has('ip');
   const stringRules = [...enabled].map((name) => STRING_RULES[name]);
+  const scrubCards = enabled.has('creditcard');
+  const prefilter = combinedHint(stringRules);
   const isSensitive = (key: string) => scanKeys && keys.isSensitive(key);
 
-  function metaAt(meta: MetaTree | undefined, key: string | number): MetaTree | undefined {
-    if (!meta) return undefined;
-    const name = String(key);
-    let child = meta[name];
-    if (!child) {
-      child = {} as MetaTree;
-      meta[name] = child;
-    }
-    return child;
-  }
+  /**
+   * Where `_meta` remarks go while an event is walked: the path from the event's root to the
+   * value being looked at. The tree is built only when a remark is made, so values that stay as
+   * they are cost no allocation.
+   */
+  let meta: MetaTree | undefined;
+  const path: (string | number)[] = [];
 
-  function remark(meta: MetaTree | undefined, key: string | number, rem: Remark[], len?: number): void {
-    const at = metaAt(meta, key);
-    if (at) at[''] = { rem, ...(len === undefined ? {} : { len }) };
+  function remark(rem: Remark[], len?: number): void {
+    if (!meta) return;
+    let node = meta;
+    for (const step of path) {
+      const name = String(step);
+      node[name] ??= {} as MetaTree;
+      node = node[name] as MetaTree;
+    }
+    node[''] = { rem, ...(len === undefined ? {} : { len }) };
   }
 
   /** The value under `key` scrubbed; the same reference when nothing changed. */
-  function walk(value: unknown, key: string | number, meta: MetaTree | undefined, depth: number): unknown {
+  function walk(value: unknown, key: string | number, depth: number): unknown {
     if (value === null || value === undefined || typeof value === 'boolean') return value;
     if (typeof value === 'object' && typeof key === 'string' && !Array.isArray(value) && isAttribute(value)) {
       // A span or log attribute, `{ value, type }`: its key names what the value is.
       const inner = (value as { value: unknown }).value;
-      const next = walk(inner, key, undefined, depth + 1);
+      const next = walk(inner, key, depth + 1);
       return next === inner ? value : { ...value, value: next };
     }
     if (typeof key === 'string') {
       if (STRUCTURAL.has(key) || keys.isSafe(key)) return value;
-      if (isSensitive(key)) return filtered(value, key, meta, '@password:filter');
+      if (isSensitive(key)) return filtered(value, '@password:filter');
       if (scrubIps && IP_FIELDS.has(key) && typeof value === 'string' && value !== '{{auto}}') {
-        return filtered(value, key, meta, '@ip:replace', '[ip]');
+        return filtered(value, '@ip:replace', '[ip]');
       }
     }
     if (typeof value === 'string') {
-      const rem: Remark[] | undefined = meta ? [] : undefined;
-      const out = scrubString(value, stringRules, isSensitive, rem);
-      if (out !== value && rem && rem.length > 0) remark(meta, key, rem, value.length);
-      return out;
+      const result = scrubString(value, stringRules, isSensitive, prefilter);
+      if (result.remarks) remark(result.remarks, value.length);
+      return result.text;
     }
     if (typeof value === 'number') {
       // A card number sent as a number.
-      if (enabled.has('creditcard') && Number.isSafeInteger(value) && value > 1e14) {
+      if (scrubCards && Number.isSafeInteger(value) && value > 1e14) {
         const text = String(value);
-        if (scrubString(text, [STRING_RULES.creditcard], isSensitive, undefined) !== text) {
-          return filtered(value, key, meta, '@creditcard:filter');
+        if (scrubString(text, [STRING_RULES.creditcard], isSensitive).remarks) {
+          return filtered(value, '@creditcard:filter');
         }
       }
       return value;
     }
     if (typeof value !== 'object' || depth > MAX_DEPTH) return value;
-    const childMeta = meta ? (meta[String(key)] as MetaTree | undefined) : undefined;
-    const scopedMeta = meta ? (childMeta ?? ({} as MetaTree)) : undefined;
     let copy: Record<string, unknown> | unknown[] | undefined;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const next = walk(value[i], i, scopedMeta, depth + 1);
+        path.push(i);
+        const next = walk(value[i], i, depth + 1);
+        path.pop();
         if (next !== value[i]) {
           copy ??= value.slice();
           (copy as unknown[])[i] = next;
         }
       }
     } else {
-      for (const name of Object.keys(value)) {
+      for (const name in value) {
+        if (!Object.hasOwn(value, name)) continue;
         const child = (value as Record<string, unknown>)[name];
-        const next = walk(child, name, scopedMeta, depth + 1);
+        path.push(name);
+        const next = walk(child, name, depth + 1);
+        path.pop();
         if (next !== child) {
           copy ??= { ...(value as Record<string, unknown>) };
           (copy as Record<string, unknown>)[name] = next;
         }
       }
     }
-    if (meta && !childMeta && scopedMeta && Object.keys(scopedMeta).length > 0)
-      meta[String(key)] = scopedMeta;
     return copy ?? value;
   }
 
-  function filtered(
-    value: unknown,
-    key: string | number,
-    meta: MetaTree | undefined,
-    ruleId: string,
-    text = FILTERED,
-  ): unknown {
+  function filtered(value: unknown, ruleId: string, text = FILTERED): unknown {
     if (value === '' || (typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
       return value;
     }
-    remark(meta, key, [[ruleId, 's', 0, text.length]], typeof value === 'string' ? value.length : undefined);
+    remark([[ruleId, 's', 0, text.length]], typeof value === 'string' ? value.length : undefined);
     return text;
   }
 
   function scrubPayload(type: string, payload: unknown): unknown {
-    if (type === 'event' || type === 'transaction' || type === 'feedback') {
-      const meta = {} as MetaTree;
-      const scrubbed = walk(payload, 'event', meta, 0) as Record<string, unknown>;
-      const eventMeta = meta.event;
-      if (scrubbed !== payload && eventMeta && Object.keys(eventMeta).length > 0) {
-        return { ...scrubbed, _meta: mergeMeta((payload as { _meta?: MetaTree })._meta, eventMeta) };
-      }
-      return scrubbed;
+    path.length = 0;
+    if (type !== 'event' && type !== 'transaction' && type !== 'feedback') {
+      meta = undefined;
+      return walk(payload, 'payload', 0);
     }
-    return walk(payload, 'payload', undefined, 0);
+    meta = {} as MetaTree;
+    try {
+      const scrubbed = walk(payload, 'event', 0) as Record<string, unknown>;
+      if (scrubbed === payload || Object.keys(meta).length === 0) return scrubbed;
+      return { ...scrubbed, _meta: mergeMeta((payload as { _meta?: MetaTree })._meta, meta) };
+    } finally {
+      meta = undefined;
+    }
   }
 
   return {
@@ -191,9 +211,11 @@ export function createScrubber(options: ScrubOptions = {}): Scrubber {
       }
       return changed ? ([headers, kept] as unknown as Envelope) : envelope;
     },
-    scrubValue(value, meta) {
+    scrubValue(value) {
       try {
-        return walk(value, 'value', meta, 0) as typeof value;
+        path.length = 0;
+        meta = undefined;
+        return walk(value, 'value', 0) as typeof value;
       } catch {
         return FILTERED as typeof value;
       }

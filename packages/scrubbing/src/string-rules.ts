@@ -11,6 +11,8 @@ export interface StringRule {
   id: string;
   /** A cheap test: false means the rule cannot match (most strings skip every regex). */
   mayMatch(text: string): boolean;
+  /** A regex source that every match contains, for one combined test of all rules at once. */
+  hint: string;
   /** The replacement for one match, or undefined to leave the match alone. */
   replace(match: RegExpExecArray, isSensitiveKey: (key: string) => boolean): string | undefined;
   pattern: RegExp;
@@ -30,6 +32,7 @@ const creditcard: StringRule = {
   id: '@creditcard:filter',
   pattern: /\b((?:3[47]\d|4\d{3}|5[1-5]\d\d|65\d\d|6011)(?:[-\s]?\d){12})\b/g,
   mayMatch: (text) => /\d{4}/.test(text),
+  hint: '\\d{4}',
   replace: (match) => (passesLuhn((match[1] as string).replace(/\D/g, '')) ? FILTERED : undefined),
 };
 
@@ -39,6 +42,7 @@ const bearer: StringRule = {
   id: '@bearer:filter',
   pattern: /\b(Bearer|Basic)(\s+)([^\s"',;]+)/gi,
   mayMatch: (text) => /bearer|basic/i.test(text),
+  hint: '[Bb](?:earer|asic)|BEARER|BASIC',
   replace: (match) => `${match[1]}${match[2]}${FILTERED}`,
 };
 
@@ -48,6 +52,7 @@ const urlauth: StringRule = {
   id: '@urlauth:filter',
   pattern: /\b((?:[a-z][a-z0-9+.-]*:)?\/\/)([^\s:@/]+):([^\s@/]+)@/gi,
   mayMatch: (text) => text.includes('//') && text.includes('@'),
+  hint: '//',
   replace: (match) => `${match[1]}${match[2]}:${FILTERED}@`,
 };
 
@@ -57,6 +62,7 @@ const pemkey: StringRule = {
   id: '@pemkey:filter',
   pattern: /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]+?)(-----END [A-Z ]*PRIVATE KEY-----)/g,
   mayMatch: (text) => text.includes('-----BEGIN'),
+  hint: '-----BEGIN',
   replace: (match) => `${match[1]}${FILTERED}${match[3]}`,
 };
 
@@ -70,6 +76,7 @@ const keys: StringRule = {
   id: '@password:filter',
   pattern: /([?&;\s]|^)([\w.[\]-]{1,64})=([^&#\s;]*)|"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g,
   mayMatch: (text) => text.includes('=') || text.includes('":'),
+  hint: '=|":',
   replace: (match, isSensitiveKey) => {
     if (match[2] !== undefined) {
       return isSensitiveKey(match[2]) && match[3] !== '' ? `${match[1]}${match[2]}=${FILTERED}` : undefined;
@@ -84,6 +91,7 @@ const email: StringRule = {
   id: '@email:replace',
   pattern: /\b[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b/g,
   mayMatch: (text) => text.includes('@'),
+  hint: '@',
   replace: () => '[email]',
 };
 
@@ -97,6 +105,7 @@ const ip: StringRule = {
   pattern:
     /\b(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?\b/gi,
   mayMatch: (text) => text.includes('.') || text.includes(':'),
+  hint: '[.:]',
   replace: () => '[ip]',
 };
 
@@ -116,16 +125,19 @@ export const DEFAULT_RULES: readonly StringRuleName[] = ['keys', 'creditcard', '
 export const OPT_IN_RULES: readonly StringRuleName[] = ['email', 'ip'];
 
 /**
- * Runs the rules over one string; returns it unchanged (the same string) when nothing matched,
- * and adds a remark per replacement, positioned in the returned string.
+ * Runs the rules over one string: the same string when nothing matched (and no remarks), else
+ * the new text with a remark per replacement, positioned in it.
  */
 export function scrubString(
   text: string,
   rules: readonly StringRule[],
   isSensitiveKey: (key: string) => boolean,
-  remarks: Remark[] | undefined,
-): string {
+  prefilter?: RegExp,
+): { text: string; remarks: Remark[] | undefined } {
+  // One scan decides for most strings (names, messages, code lines) that no rule can match.
+  if (prefilter && !prefilter.test(text)) return { text, remarks: undefined };
   let out = text;
+  let remarks: Remark[] | undefined;
   for (const rule of rules) {
     if (!rule.mayMatch(out)) continue;
     rule.pattern.lastIndex = 0;
@@ -140,12 +152,18 @@ export function scrubString(
       const replacement = rule.replace(match, isSensitiveKey);
       if (replacement === undefined) continue;
       result += out.slice(last, match.index);
-      remarks?.push([rule.id, 's', result.length, result.length + replacement.length]);
+      remarks ??= [];
+      remarks.push([rule.id, 's', result.length, result.length + replacement.length]);
       result += replacement;
       last = match.index + match[0].length;
       changed = true;
     }
     if (changed) out = result + out.slice(last);
   }
-  return out;
+  return { text: out, remarks };
+}
+
+/** One regex that any match of any of the rules contains (see `StringRule.hint`). */
+export function combinedHint(rules: readonly StringRule[]): RegExp | undefined {
+  return rules.length === 0 ? undefined : new RegExp(rules.map((rule) => rule.hint).join('|'));
 }
