@@ -21,13 +21,14 @@ import { createForwarder, type Forwarder } from '../src/index.js';
 // Kafka topic and Bugsink (a real Sentry-protocol server) never hold them. The forwarder's
 // --scrub does the same for producers that do not scrub.
 const SERVICE = fileURLToPath(new URL('./fixtures/secret-service.mjs', import.meta.url));
-const SECRETS = [
-  'eyJ-AUTHZ-SECRET-value',
-  'COOKIE-SECRET-value',
-  'PASSWORD-SECRET-value',
-  '4111 1111 1111 1111',
-  'TOKEN-SECRET-value',
-];
+const SECRET = {
+  authorization: 'eyJ-AUTHZ-SECRET-value',
+  cookie: 'COOKIE-SECRET-value',
+  password: 'PASSWORD-SECRET-value',
+  card: '4111 1111 1111 1111',
+  token: 'TOKEN-SECRET-value',
+};
+const SECRETS = Object.values(SECRET);
 const MARKER = 'scrub-e2e: charge failed for card';
 
 let bugsink: BugsinkClient;
@@ -55,6 +56,7 @@ describe('scrubbing end to end', () => {
       SENTRY_DSN: project.dsn,
       FAULTLINE_KAFKA_TOPIC: topic,
       FAULTLINE_SPOOL_DIR: spoolDir,
+      FIXTURE_SECRETS: JSON.stringify(SECRET),
     };
 
     // 1. Kafka is unreachable: the event goes to the spool on disk.
