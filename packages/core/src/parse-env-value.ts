@@ -1,14 +1,15 @@
 /** Outcome of parsing one setting: a value, or the expected form to report. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off']);
+// The spellings Sentry's own `envToBool` accepts (@sentry/core), so SENTRY_DEBUG means the same here.
+const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
+const FALSE = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
 
 export function parseBoolean(text: string): Parsed<boolean> {
   const lower = text.trim().toLowerCase();
   if (TRUE.has(lower)) return { ok: true, value: true };
   if (FALSE.has(lower)) return { ok: true, value: false };
-  return { ok: false, expected: 'true or false (also 1/0, yes/no, on/off)' };
+  return { ok: false, expected: 'true or false (also t/f, 1/0, yes/no, y/n, on/off)' };
 }
 
 /** A probability: a finite number from 0 to 1. */

@@ -114,11 +114,18 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
 
   const { dsn, dsnSource } = resolveDsn(options, fromEnv, readFile, problems);
 
+  // OpenTelemetry's variable comes after Faultline's own, then the package name.
+  const otelService = pick<string | undefined>(
+    undefined,
+    'OTEL_SERVICE_NAME',
+    (v) => parseName(String(v), 200, true, 'a service name'),
+    undefined,
+  );
   const service = pick(
     { name: 'service', value: options.service },
     'FAULTLINE_SERVICE',
     (v) => parseName(String(v), 200, true, 'a service name'),
-    app?.name ?? UNKNOWN_SERVICE,
+    otelService ?? app?.name ?? UNKNOWN_SERVICE,
   );
 
   // Release and environment: the deploy's variable first (see FaultlineOptions.release).

@@ -429,3 +429,18 @@ describe('resolveConfig: scrubbing', () => {
     );
   });
 });
+
+describe('resolveConfig: conventions shared with OpenTelemetry and Sentry', () => {
+  it('reads OTEL_SERVICE_NAME after FAULTLINE_SERVICE and before the package name', () => {
+    expect(resolve({ OTEL_SERVICE_NAME: 'billing' }).service).toBe('billing');
+    expect(resolve({ OTEL_SERVICE_NAME: 'billing', FAULTLINE_SERVICE: 'payments' }).service).toBe('payments');
+    expect(resolve({}).service).toBe('@acme/checkout');
+  });
+
+  it("accepts every spelling of SENTRY_DEBUG that Sentry's envToBool does", () => {
+    for (const yes of ['1', 'true', 'T', 'yes', 'Y', 'on'])
+      expect(resolve({ SENTRY_DEBUG: yes }).debug).toBe(true);
+    for (const no of ['0', 'false', 'F', 'no', 'n', 'off'])
+      expect(resolve({ SENTRY_DEBUG: no }).debug).toBe(false);
+  });
+});
