@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,15 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-packed-'));
   const tarballs = join(dir, 'tarballs');
   mkdirSync(tarballs);
+  // `pnpm pack` rewrites workspace ranges as `pnpm publish` will; the pinned pnpm, as scripts/run.mjs finds it.
+  const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.replace(
+    /^pnpm@/,
+    '',
+  );
+  const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout?.trim() === pinned;
+  const [pnpm, ...prefix] = onPath ? ['pnpm'] : ['npx', '--yes', `pnpm@${pinned}`];
   for (const name of PACKAGES) {
-    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
+    execFileSync(pnpm as string, [...prefix, 'pack', '--pack-destination', tarballs], {
       cwd: join(root, 'packages', name),
       stdio: 'ignore',
     });
