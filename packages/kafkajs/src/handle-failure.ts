@@ -103,6 +103,7 @@ export function createFailureHandler(
     const headers = cleanHeaders(message.headers);
     delete headers['sentry-trace'];
     delete headers.baggage;
+    delete headers.traceparent;
     Object.assign(headers, originHeaders({ ...original, group: groupId }), {
       [FAULTLINE_HEADERS.attempt]: String(failed),
       [FAULTLINE_HEADERS.errorClass]: error instanceof Error ? error.name : typeof error,

@@ -6,12 +6,17 @@ import { cleanHeaders, FAULTLINE_HEADERS } from './headers.js';
 export interface InstrumentProducerOptions {
   /** Record message keys on spans (`messaging.kafka.message.key`). Keys can carry personal data. @default false */
   recordKeys?: boolean;
+  /**
+   * Also send a W3C `traceparent` header, so consumers instrumented with OpenTelemetry (in any
+   * language) continue the trace. @default the client's `propagateTraceparent` option (off)
+   */
+  propagateTraceparent?: boolean;
 }
 
 /**
  * Instruments a KafkaJS producer: each message sent through `send` or `sendBatch` gets a
  * `queue.publish` span (message id, body size, destination, partition) and carries `sentry-trace`
- * and `baggage` headers so the consumer continues the trace. The caller's message objects are
+ * and `baggage` headers (and `traceparent` when asked) so the consumer continues the trace. The caller's message objects are
  * not modified: the producer sends copies, with undefined and null header values removed (KafkaJS
  * would throw on them). Returns the same producer.
  */
@@ -51,11 +56,14 @@ export function instrumentProducer<P extends Producer>(
         },
       });
       spans.push(span);
-      const trace = Sentry.getTraceData({ span });
+      const propagateTraceparent =
+        options.propagateTraceparent ?? Sentry.getClient()?.getOptions().propagateTraceparent === true;
+      const trace = Sentry.getTraceData({ span, propagateTraceparent });
       const headers = cleanHeaders(message.headers);
       headers[FAULTLINE_HEADERS.messageId] = id;
       if (trace['sentry-trace']) headers['sentry-trace'] = trace['sentry-trace'];
       if (trace.baggage) headers.baggage = trace.baggage;
+      if (propagateTraceparent && trace.traceparent) headers.traceparent = trace.traceparent;
       return { ...message, headers };
     });
     return { messages: copies, spans };

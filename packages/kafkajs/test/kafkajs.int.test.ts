@@ -302,6 +302,32 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect((ingest.discarded()['sample_rate:span'] ?? 0) - droppedBefore).toBe(2);
   });
 
+  it('sends a W3C traceparent for OpenTelemetry consumers when asked, naming the publish span', async () => {
+    const topic = await topicWith();
+    const plain = instrumentProducer(kafka.producer());
+    const w3c = instrumentProducer(kafka.producer(), { propagateTraceparent: true });
+    await plain.connect();
+    await w3c.connect();
+    await Sentry.startSpan({ name: 'w3c', op: 'http.server' }, async () => {
+      await plain.send({ topic, messages: [{ value: 'plain' }] });
+      await w3c.send({ topic, messages: [{ value: 'w3c' }] });
+    });
+    await plain.disconnect();
+    await w3c.disconnect();
+    await Sentry.flush(3000);
+    const messages = await readTopic(inject('kafkaBrokers'), topic, (m) => m.length >= 2);
+    const byValue = new Map(messages.map((m) => [m.value?.toString(), m.headers ?? {}]));
+    expect(byValue.get('plain')?.traceparent).toBeUndefined();
+    const traceparent = byValue.get('w3c')?.traceparent?.toString() ?? '';
+    const [version, traceId, spanId, flags] = traceparent.split('-');
+    expect(version).toBe('00');
+    expect(flags).toBe('01');
+    const publish = spansOn(topic, 'queue.publish').find((s) => s.span_id === spanId);
+    expect(publish?.trace_id).toBe(traceId);
+    // The same trace as Sentry's own header.
+    expect(byValue.get('w3c')?.['sentry-trace']?.toString()).toBe(`${traceId}-${spanId}-1`);
+  });
+
   it("asks Faultline's trace sampler once per message; each message is a span or a counted drop", async () => {
     const topic = await topicWith();
     const count = 40;
