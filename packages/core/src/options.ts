@@ -27,8 +27,10 @@ export interface FaultlineOptions {
 
   /**
    * Release. `SENTRY_RELEASE` wins over this option, because the deploy knows which build runs.
-   * @default `<service>@<version>`, the version from the app's package.json, plus `+<commit>` when a CI
-   * variable (GITHUB_SHA, CI_COMMIT_SHA, ...) names one
+   * @default the release a Sentry bundler plugin injected (`globalThis.SENTRY_RELEASE.id`: source
+   * maps were uploaded under it), else `<service>@<version>`, the version from the app's
+   * package.json, plus `+<commit>` when a CI variable (GITHUB_SHA, CI_COMMIT_SHA, ...) names one.
+   * `faultline release` prints it.
    */
   release?: string;
 

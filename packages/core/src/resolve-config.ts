@@ -62,6 +62,8 @@ export interface ConfigSources {
   app?: AppInfo | undefined;
   /** @default os.hostname() */
   hostname?: string;
+  /** The release a Sentry bundler plugin injected. @default globalThis.SENTRY_RELEASE?.id */
+  injectedRelease?: string | undefined;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2000;
@@ -134,7 +136,8 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     releaseVariable ? undefined : { name: 'release', value: options.release },
     'SENTRY_RELEASE',
     (v) => parseName(String(v), 200, false, 'a release'),
-    service === UNKNOWN_SERVICE ? undefined : defaultRelease(service, app?.version, detectCommit(env)),
+    injectedRelease(sources) ??
+      (service === UNKNOWN_SERVICE ? undefined : defaultRelease(service, app?.version, detectCommit(env))),
   );
   const environmentVariable = fromEnv('SENTRY_ENVIRONMENT') !== undefined;
   const environment = pick(
@@ -310,6 +313,13 @@ function resolveDsn(
  * `<service>@<version>[+<commit>]`, or undefined without a version. Sentry forbids slashes in
  * releases, so a scoped name `@acme/orders` becomes `acme-orders`.
  */
+/** What Sentry's bundler plugins inject into the bundle: source maps are uploaded under it. */
+function injectedRelease(sources: ConfigSources): string | undefined {
+  if ('injectedRelease' in sources) return sources.injectedRelease;
+  const injected = (globalThis as { SENTRY_RELEASE?: { id?: unknown } }).SENTRY_RELEASE?.id;
+  return typeof injected === 'string' && injected.trim() !== '' ? injected : undefined;
+}
+
 export function defaultRelease(
   service: string,
   version: string | undefined,

@@ -85,6 +85,15 @@ describe('the packed packages, installed with npm into a fresh project', () => {
     expect(existsSync(join(project, 'node_modules', 'kafkajs'))).toBe(false);
   });
 
+  it('prints the release name with the faultline bin, as docs/releases.md has CI do', () => {
+    const printed = execFileSync(join(project, 'node_modules', '.bin', 'faultline'), ['release'], {
+      cwd: project,
+      env: { PATH: process.env.PATH, GITHUB_SHA: '0123456789abcdef0123' },
+      encoding: 'utf8',
+    });
+    expect(printed).toBe('packed-app@1.0.0+0123456789ab\n');
+  });
+
   for (const mode of ['esm', 'cjs'] as const) {
     it(`runs the quickstart from ${mode === 'esm' ? 'ESM' : 'CommonJS'} over HTTP`, async () => {
       const file = join(project, mode === 'esm' ? 'quickstart.mjs' : 'quickstart.cjs');

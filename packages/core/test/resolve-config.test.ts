@@ -444,3 +444,23 @@ describe('resolveConfig: conventions shared with OpenTelemetry and Sentry', () =
       expect(resolve({ SENTRY_DEBUG: no }).debug).toBe(false);
   });
 });
+
+describe('resolveConfig: a release injected by a Sentry bundler plugin', () => {
+  it('wins over the default, and loses to SENTRY_RELEASE and options.release', () => {
+    const injected = { injectedRelease: 'checkout@build-77' };
+    expect(resolve({}, {}, injected).release).toBe('checkout@build-77');
+    expect(resolve({ SENTRY_RELEASE: 'checkout@deploy-1' }, {}, injected).release).toBe('checkout@deploy-1');
+    expect(resolve({}, { release: 'checkout@mine' }, injected).release).toBe('checkout@mine');
+  });
+
+  it('reads globalThis.SENTRY_RELEASE.id, where the plugins put it', () => {
+    const global = globalThis as { SENTRY_RELEASE?: { id: string } };
+    global.SENTRY_RELEASE = { id: 'checkout@from-bundle' };
+    try {
+      expect(resolveConfig({}, { env: {}, app: APP }).release).toBe('checkout@from-bundle');
+    } finally {
+      delete global.SENTRY_RELEASE;
+    }
+    expect(resolveConfig({}, { env: {}, app: APP }).release).toBe('acme-checkout@1.4.2');
+  });
+});
