@@ -10,6 +10,7 @@ export type { AppInfo } from './detect-app.js';
 export { detectApp } from './detect-app.js';
 export { COMMIT_VARIABLES, detectCommit } from './detect-commit.js';
 export { initObservability } from './init-observability.js';
+export type { Logger } from './logger.js';
 export type { ObservabilityHandle } from './observability-handle.js';
 export type { FaultlineOptions, TransportKind } from './options.js';
 export type { ConfigSources, ResolvedConfig } from './resolve-config.js';

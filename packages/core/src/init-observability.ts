@@ -34,13 +34,13 @@ let current: ObservabilityHandle | undefined;
  */
 export function initObservability(options: FaultlineOptions = {}): ObservabilityHandle {
   if (current) {
-    createLogger(current.config.debug).warn(
+    createLogger(current.config.debug, options.logger).warn(
       'initObservability() was called again; the first call configured Faultline, this call changes nothing',
     );
     return current;
   }
   const config = resolveConfig(options);
-  const logger = createLogger(config.debug);
+  const logger = createLogger(config.debug, options.logger);
   const forget = () => {
     current = undefined;
   };
@@ -156,6 +156,7 @@ function startKafkaTransport(
     ssl: kafka.ssl,
     sasl: kafka.sasl,
     spool: kafka.spool === false ? false : { dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes },
+    log: (message) => logger.warn(`kafka transport: ${message}`),
   });
   return { module, factory };
 }

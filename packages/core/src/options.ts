@@ -1,6 +1,7 @@
 import type { ErrorPolicyOptions, TraceRule } from '@faultline/sampling';
 import type { StringRuleName } from '@faultline/scrubbing';
 import type { NodeOptions } from '@sentry/node';
+import type { Logger } from './logger.js';
 
 /** Where envelopes go: straight to Sentry over HTTP, or through a Kafka topic. */
 export type TransportKind = 'http' | 'kafka';
@@ -101,6 +102,14 @@ export interface FaultlineOptions {
    * @default 5000
    */
   maxPendingEvents?: number;
+
+  /**
+   * Where Faultline's own lines go (start-up notices, outages, spool left at close, spikes):
+   * your logger, such as a pino or winston instance (`{ info, warn, debug }`). Faultline never
+   * gives it a DSN or a credential.
+   * @default the console, each line prefixed `[faultline]`
+   */
+  logger?: Logger;
 
   /**
    * Flush on SIGTERM and SIGINT, then let the signal do what it would have done.

@@ -47,6 +47,24 @@ describe('initObservability', () => {
     expect(ingest.requests).toHaveLength(0);
   });
 
+  it("sends its own lines to the app's logger when given one, and nothing to the console", async () => {
+    vi.stubEnv('SENTRY_DSN', '');
+    const lines = consoleLines();
+    const logged: string[] = [];
+    const logger = {
+      info: (message: string) => logged.push(`info ${message}`),
+      warn: (message: string) => logged.push(`warn ${message}`),
+      debug: (message: string) => logged.push(`debug ${message}`),
+    };
+    handle = initObservability({ service: 'svc', logger });
+    initObservability({ service: 'svc', logger }); // a second call is warned about
+    expect(logged).toEqual([
+      expect.stringMatching(/^info no DSN set .*Faultline is off/),
+      expect.stringMatching(/^warn initObservability\(\) was called again/),
+    ]);
+    expect(lines).toEqual([]);
+  });
+
   it('sends events with release, environment, service and runtime context', async () => {
     vi.stubEnv('SENTRY_DSN', ingest.dsn(42, SECRET_KEY));
     vi.stubEnv('SENTRY_ENVIRONMENT', 'staging');
