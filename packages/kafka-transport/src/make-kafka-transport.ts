@@ -105,11 +105,11 @@ function createKafkaTransport(
       ? undefined
       : (options.spool?.dir ?? join(tmpdir(), 'faultline-spool', clientId.replace(/[^\w.-]/g, '_')));
   const spool: Spool | undefined =
-    options.spool === false
+    spoolDir === undefined
       ? undefined
       : openSpool({
           ...options.spool,
-          dir: spoolDir as string,
+          dir: spoolDir,
           onDrop: (payloads, reason) => {
             stats.dropped += payloads.length;
             for (const payload of payloads) {

@@ -1,4 +1,9 @@
-import type { DataCategory, Envelope, EnvelopeItem } from '@sentry/core';
+import {
+  type DataCategory,
+  type Envelope,
+  type EnvelopeItem,
+  envelopeItemTypeToDataCategory,
+} from '@sentry/core';
 import type { ScrubOptions } from './scrub-options.js';
 import { createKeyMatcher } from './sensitive-keys.js';
 import {
@@ -51,14 +56,6 @@ const STRUCTURAL = new Set([
 ]);
 /** Fields that hold the client's IP address, after Relay's `KNOWN_IP_FIELDS`. */
 const IP_FIELDS = new Set(['ip_address', 'REMOTE_ADDR', 'client_ip', 'client.address', 'user.ip']);
-const CATEGORY: Record<string, DataCategory> = {
-  event: 'error',
-  transaction: 'transaction',
-  span: 'span',
-  log: 'log_item',
-  check_in: 'monitor',
-  feedback: 'feedback',
-};
 const MAX_DEPTH = 64;
 
 /**
@@ -203,7 +200,9 @@ export function createScrubber(options: ScrubOptions = {}): Scrubber {
         } catch {
           changed = true;
           try {
-            onDropped?.(CATEGORY[type] ?? 'default');
+            onDropped?.(
+              envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]),
+            );
           } catch {
             // Counting must not bring the raw value back.
           }
