@@ -1,7 +1,7 @@
 // Publishes a few orders and processes them: one is malformed and ends in orders.dead-letter
 // after three attempts; the others are processed in traces that continue the publisher's.
 // Needs a broker: KAFKA_BROKERS=127.0.0.1:9092 (default).
-import { instrumentConsumer, instrumentProducer } from '@faultline/core';
+import { instrumentConsumer, instrumentProducer } from '@faultline/core/kafkajs';
 import * as Sentry from '@sentry/node';
 import { Kafka, logLevel } from 'kafkajs';
 

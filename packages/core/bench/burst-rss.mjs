@@ -21,7 +21,7 @@ if (mode === 'faultline') {
   const handle = initObservability({ dsn: DSN, handleSignals: false, sentry: { transport: slowIngest } });
   close = () => handle.close(30_000);
 } else {
-  const policy = createErrorPolicy({ log: () => {} });
+  const policy = createErrorPolicy({ logger: silentLogger });
   Sentry.init({
     dsn: DSN,
     transport: slowIngest,

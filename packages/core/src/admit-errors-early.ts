@@ -5,13 +5,15 @@ import {
   type ErrorEvent,
   type Event,
   type EventHint,
-  getCombinedScopeData,
-  getCurrentScope,
-  getIsolationScope,
   isAlreadyCaptured,
+  mergeScopeData,
   type Scope,
+  type ScopeData,
   uuid4,
 } from '@sentry/core';
+// Scopes through @sentry/node, not @sentry/core: Sentry keys its global state by SDK version, and
+// the @sentry/core this package resolves may be another copy than the one @sentry/node pins.
+import { getCurrentScope, getGlobalScope, getIsolationScope } from '@sentry/node';
 
 /** Set on the hint of an event the policy kept at capture; `beforeSend` then does not decide again. */
 export const ADMITTED = Symbol.for('faultline.admitted');
@@ -105,14 +107,16 @@ function syncValue<T>(promise: PromiseLike<T>): T | undefined {
 }
 
 /** The scopes' data as the SDK will apply it, less breadcrumbs (the policy does not need them). */
-function scopeDataFor(scope: Scope | undefined, hint: EventHint): ReturnType<typeof getCombinedScopeData> {
+function scopeDataFor(scope: Scope | undefined, hint: EventHint): ScopeData {
   let current = scope ?? getCurrentScope();
   if (hint.captureContext) {
     // e.g. `{ level: 'fatal' }` from the uncaught-exception handler.
     current = current.clone();
     current.update(hint.captureContext as Parameters<Scope['update']>[0]);
   }
-  const data = getCombinedScopeData(getIsolationScope(), current);
+  const data = getGlobalScope().getScopeData();
+  mergeScopeData(data, getIsolationScope().getScopeData());
+  mergeScopeData(data, current.getScopeData());
   data.breadcrumbs = [];
   return data;
 }

@@ -31,7 +31,7 @@ export function buildSampling(
   if (sampling.errors !== false) {
     const policy = createErrorPolicy({
       ...sampling.errors,
-      log: (message) => logger.warn(message),
+      logger,
       addBreadcrumb: (breadcrumb) => Sentry.addBreadcrumb(breadcrumb),
     });
     errorPolicy = policy;

@@ -1,9 +1,7 @@
-// KafkaJS instrumentation, re-exported so one import serves a service (see kafkajsInstrumentation).
+// The KafkaJS instrumentation is at `@faultline/core/kafkajs` (see kafkajs.ts).
 
 export type { DsnParts } from '@faultline/contract';
 export { parseDsn, redactDsn } from '@faultline/contract';
-export type { FailurePolicy, InstrumentConsumerOptions, InstrumentProducerOptions } from '@faultline/kafkajs';
-export { instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';
 export type { ConfigProblem } from './config-error.js';
 export { ConfigError } from './config-error.js';
 export type { AppInfo } from './detect-app.js';

@@ -1,4 +1,4 @@
-import { redactDsn } from '@faultline/contract';
+import { prefixLogger, redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
 import { createScrubber } from '@faultline/scrubbing';
 import { openSpool, spoolDurability } from '@faultline/spool';
@@ -67,6 +67,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current, {
       // Salvaged events go to the spool without passing the transport's send(): scrub them here.
       transformEnvelope: scrubber ? (envelope) => scrubber.scrubEnvelope(envelope) : undefined,
+      scopes: sentryScopes,
     });
   }
   applyRuntimeContext(Sentry.getGlobalScope(), config);
@@ -136,6 +137,11 @@ function sentryOptions(
  * The Kafka transport factory for this config. The spool directory is opened once here, before
  * Sentry starts, so a directory that is unusable or held by another process is a start-up error.
  */
+/** The SDK's own scopes, outermost first, read through `@sentry/node` (see admit-errors-early.ts). */
+function sentryScopes(): Sentry.Scope[] {
+  return [Sentry.getGlobalScope(), Sentry.getIsolationScope(), Sentry.getCurrentScope()];
+}
+
 function startKafkaTransport(
   config: ResolvedConfig,
   logger: Logger,
@@ -156,7 +162,7 @@ function startKafkaTransport(
     ssl: kafka.ssl,
     sasl: kafka.sasl,
     spool: kafka.spool === false ? false : { dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes },
-    log: (message) => logger.warn(`kafka transport: ${message}`),
+    logger: prefixLogger(logger, 'kafka transport: '),
   });
   return { module, factory };
 }

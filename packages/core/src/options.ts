@@ -161,7 +161,7 @@ export interface SamplingOptions {
    * The error policy (a `beforeSend`), or `false` to send every error.
    * @default on: first 10 of each fingerprint per minute kept, then 10%, spike protection on
    */
-  errors?: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'log' | 'addBreadcrumb'>;
+  errors?: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'logger' | 'addBreadcrumb'>;
   /**
    * Trace rules (`FAULTLINE_TRACES_RULES` grammar, or parsed).
    * @default none

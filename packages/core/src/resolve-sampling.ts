@@ -11,7 +11,7 @@ import type { SamplingOptions } from './options.js';
 /** Sampling as Faultline runs it, after options and environment. */
 export interface ResolvedSampling {
   /** Error policy options, or false when errors are not sampled. */
-  errors: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'log' | 'addBreadcrumb'>;
+  errors: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'logger' | 'addBreadcrumb'>;
   /** The trace sampler's settings; `enabled` is false when tracing is off. */
   traces: {
     enabled: boolean;

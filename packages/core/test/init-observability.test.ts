@@ -55,6 +55,7 @@ describe('initObservability', () => {
       info: (message: string) => logged.push(`info ${message}`),
       warn: (message: string) => logged.push(`warn ${message}`),
       debug: (message: string) => logged.push(`debug ${message}`),
+      error: (message: string) => logged.push(`error ${message}`),
     };
     handle = initObservability({ service: 'svc', logger });
     initObservability({ service: 'svc', logger }); // a second call is warned about

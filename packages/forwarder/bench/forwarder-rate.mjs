@@ -5,6 +5,7 @@
 // delivery to last, so group joins and connection set-up are left out on both sides) and the
 // peak RSS of this process.
 import { Agent, request } from 'node:http';
+import { silentLogger } from '@faultline/contract';
 import { Kafka, logLevel } from 'kafkajs';
 import { createForwarder } from '../dist/index.js';
 
@@ -31,7 +32,7 @@ if (mode === 'forwarder') {
     allowedDsns: [dsn],
     maxInFlight: IN_FLIGHT,
     retryBackoff: { initialMs: 100, maxMs: 2000 },
-    log: () => undefined,
+    logger: silentLogger,
   });
   await forwarder.start();
   // Polled every 5 ms (an error of at most 0.2% on a run of a few seconds): a tighter poll would

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@faultline/contract';
 import { type KafkaBroker, runNodeScript, startKafka, uniqueName, waitUntil } from '@faultline/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, bench, describe } from 'vitest';
@@ -120,7 +121,7 @@ afterAll(async () => {
     topic: latencyTopic,
     groupId: uniqueName('latency'),
     allowedDsns: [dsn],
-    log: () => undefined,
+    logger: silentLogger,
   });
   await instance.start();
   const producer = kafka.producer();

@@ -46,7 +46,7 @@ export interface Forwarder {
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const config = resolveForwarderConfig(options);
-  const logger = createLogger(options.logLevel, options.log);
+  const logger = createLogger(options.logLevel, options.logger);
   const gate = createUpstreamGate({ maxConcurrency: config.maxInFlight, backoff: config.backoff });
   const metrics = createMetricsRegistry(() => gate.limits());
   const { figures } = metrics;

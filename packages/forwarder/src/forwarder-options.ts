@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { ScrubOptions } from '@faultline/scrubbing';
 import type { SASLOptions } from 'kafkajs';
-import type { LogEntry, LogLevel } from './logger.js';
+import type { Logger, LogLevel } from './logger.js';
 import type { SizeLimits } from './size-limits.js';
 
 export interface ForwarderOptions {
@@ -79,8 +79,12 @@ export interface ForwarderOptions {
   fromBeginning?: boolean;
   /** Lowest level logged. Env: `FAULTLINE_FORWARDER_LOG_LEVEL`. @default 'info' */
   logLevel?: LogLevel;
-  /** Where log entries go; never given a DSN's key or credentials. @default one JSON line per entry on stdout */
-  log?: (entry: LogEntry) => void;
+  /**
+   * Where the forwarder's lines go (the `Logger` every Faultline package takes), behind the
+   * `logLevel` filter; never given a DSN's key or credentials.
+   * @default one JSON line per entry on stdout (`time`, `level`, `msg` and the line's fields)
+   */
+  logger?: Logger;
   /**
    * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer).
    * `/readyz` answers 503 from then on. The CLI exits with status 1.

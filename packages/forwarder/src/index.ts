@@ -8,7 +8,7 @@ export type { DeadLetterReason } from './dead-letter.js';
 export type { ForwarderOptions } from './forwarder-options.js';
 export type { Inspection, ItemCount } from './inspect-envelope.js';
 export { inspectEnvelope } from './inspect-envelope.js';
-export type { LogEntry, LogLevel } from './logger.js';
+export type { LogEntry, Logger, LogLevel } from './logger.js';
 export type { ForwarderMetrics } from './metrics.js';
 export type { OffsetTracker } from './offset-tracker.js';
 export { createOffsetTracker } from './offset-tracker.js';

@@ -1,4 +1,7 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { type Logger, type LogLevel, logLevelPasses } from '@faultline/contract';
+
+export type { Logger, LogLevel } from '@faultline/contract';
+export { isLogLevel } from '@faultline/contract';
 
 export interface LogEntry {
   level: LogLevel;
@@ -6,29 +9,22 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-export function isLogLevel(text: string): text is LogLevel {
-  return text in RANK;
-}
-
-/** A level filter in front of a sink; the default sink writes one JSON line per entry to stdout. */
-export function createLogger(level: LogLevel = 'info', sink?: (entry: LogEntry) => void): Logger {
-  const write =
-    sink ??
-    ((entry: LogEntry) =>
-      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`));
+/**
+ * The forwarder's logger behind a level filter: the given one (`options.logger`, the shape every
+ * Faultline package takes), else one JSON line per entry on stdout, as log collectors read them.
+ */
+export function createLogger(level: LogLevel = 'info', custom?: Logger): Logger {
+  const write = custom
+    ? (entry: LogEntry) => {
+        const { level: entryLevel, msg, ...fields } = entry;
+        custom[entryLevel](msg, fields);
+      }
+    : (entry: LogEntry) =>
+        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   const at =
     (entryLevel: LogLevel) =>
     (msg: string, fields: Record<string, unknown> = {}) => {
-      if (RANK[entryLevel] >= RANK[level]) write({ level: entryLevel, msg, ...fields });
+      if (logLevelPasses(entryLevel, level)) write({ level: entryLevel, msg, ...fields });
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -1,3 +1,4 @@
+import { silentLogger } from '@faultline/contract';
 import {
   createTopic,
   freePort,
@@ -8,7 +9,14 @@ import {
   waitUntil,
 } from '@faultline/testkit';
 import { describe, expect, inject, it } from 'vitest';
-import { createForwarder, type Forwarder, type LogEntry } from '../src/index.js';
+import { createForwarder, type Forwarder, type LogEntry, type Logger } from '../src/index.js';
+
+const collect = (logs: LogEntry[]): Logger => {
+  const at = (level: LogEntry['level']) => (msg: string, fields?: Record<string, unknown>) =>
+    logs.push({ level, msg, ...fields });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+};
+
 import { deliveredIds, envelopeBytes, forwarderCli, produce, useCleanups } from './helpers.js';
 
 // Real brokers throughout: the shared one, and for outages a broker of the test's own that it
@@ -35,7 +43,7 @@ describe('forwarder on a cluster as it is', () => {
       allowedDsns: ['publickey'],
       allowedHosts: ['127.0.0.1'],
       metricsPort: 0,
-      log: (entry) => logs.push(entry),
+      logger: collect(logs),
     });
     defer(() => forwarder.stop());
     const starting = forwarder.start();
@@ -158,7 +166,7 @@ describe('forwarder on a cluster as it is', () => {
       allowedHosts: ['127.0.0.1'],
       sessionTimeoutMs: 1000,
       metricsPort: 0,
-      log: () => undefined,
+      logger: silentLogger,
       onFatal: (error) => failures.push(error),
     });
     defer(() => forwarder.stop());

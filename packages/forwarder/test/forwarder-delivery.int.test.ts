@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@faultline/contract';
+import { DEAD_LETTER_HEADERS, silentLogger } from '@faultline/contract';
 import {
   type BugsinkClient,
   connectBugsink,
@@ -27,7 +27,7 @@ async function forwarder(
   const instance: Forwarder = createForwarder({
     brokers: inject('kafkaBrokers'),
     groupId: uniqueName('forwarder'),
-    log: () => undefined,
+    logger: silentLogger,
     ...options,
   });
   defer(() => instance.stop());

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { DEAD_LETTER_HEADERS } from '@faultline/contract';
+import { DEAD_LETTER_HEADERS, silentLogger } from '@faultline/contract';
 import {
   type BugsinkClient,
   connectBugsink,
@@ -36,7 +36,7 @@ async function forwarder(
     brokers: inject('kafkaBrokers'),
     groupId: uniqueName('forwarder'),
     retryBackoff: { initialMs: 200, maxMs: 1000 },
-    log: () => undefined,
+    logger: silentLogger,
     ...options,
   });
   running.push(instance);
@@ -285,7 +285,7 @@ describe('forwarder replay', () => {
       topic,
       allowedDsns: ['publickey'],
       allowedHosts: ['127.0.0.1'],
-      log: () => undefined,
+      logger: silentLogger,
     });
     const seen: number[] = [];
     const result = await replayer.replay({

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@faultline/contract';
 import {
   type BugsinkClient,
   connectBugsink,
@@ -89,7 +90,7 @@ describe('scrubbing end to end', () => {
       topic,
       groupId: uniqueName('forwarder'),
       allowedDsns: [project.dsn],
-      log: () => undefined,
+      logger: silentLogger,
     });
     running.push(forwarder);
     await forwarder.start();
@@ -125,7 +126,7 @@ describe('scrubbing end to end', () => {
         groupId: uniqueName('forwarder'),
         allowedDsns: [dsn],
         scrub: { rules: ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey'] },
-        log: () => undefined,
+        logger: silentLogger,
       });
       running.push(forwarder);
       await forwarder.start();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '@faultline/contract';
 import { createEnvelope } from '@sentry/core';
 import { makeKafkaTransport } from '../dist/index.js';
 
@@ -22,7 +23,7 @@ const factory = makeKafkaTransport({
   spool: { dir, maxBytes: 2 * 1024 * 1024 * 1024 },
   ...(process.env.QUEUE_BYTES ? { maxQueueBytes: Number(process.env.QUEUE_BYTES) } : {}),
   retryBackoff: { initialMs: 1000, maxMs: 30_000 },
-  log: () => {},
+  logger: silentLogger,
 });
 const transport = factory({
   url: `http://127.0.0.1:9/api/1/envelope/?sentry_key=k`,

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { Logger } from '@faultline/contract';
 import type { SpoolOptions } from '@faultline/spool';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 
@@ -44,6 +45,6 @@ export interface KafkaTransportOptions {
   retryBackoff?: { initialMs?: number; maxMs?: number; backlogProbeMs?: number };
   /** More KafkaJS client settings (timeouts, socket factory...). @default {} */
   kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>;
-  /** Where the transport's own warnings go; never given credentials. @default console.warn */
-  log?: (message: string) => void;
+  /** Where the transport's own lines go; never given credentials. @default the console, prefixed `[faultline] kafka transport:` */
+  logger?: Logger;
 }

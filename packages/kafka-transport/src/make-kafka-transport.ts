@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backoffDelay, DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import { backoffDelay, createConsoleLogger, DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
 import { openSpool, type Spool } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
@@ -90,7 +90,7 @@ function createKafkaTransport(
   const maxBackoff = options.retryBackoff?.maxMs ?? 30_000;
   const backlogProbeMs = options.retryBackoff?.backlogProbeMs ?? 1000;
   const compression = COMPRESSION[options.compression ?? 'gzip'];
-  const log = options.log ?? ((message: string) => console.warn(`[faultline] kafka transport: ${message}`));
+  const logger = options.logger ?? createConsoleLogger('[faultline] kafka transport:');
   const record = (
     reason: Parameters<BaseTransportOptions['recordDroppedEvent']>[0],
     categories: DataCategory[],
@@ -199,7 +199,7 @@ function createKafkaTransport(
   }
 
   function noteOutage(why: string): void {
-    if (!reportedOutage) log(`${why}; envelopes go to the spool until Kafka is back`);
+    if (!reportedOutage) logger.warn(`${why}; envelopes go to the spool until Kafka is back`);
     reportedOutage = true;
     outage = true;
     scheduleRetry();
@@ -251,7 +251,7 @@ function createKafkaTransport(
         timeout,
       ]);
       stats.delivered += batch.length;
-      if (reportedOutage) log('Kafka is reachable again; draining the spool');
+      if (reportedOutage) logger.info('Kafka is reachable again; draining the spool');
       reportedOutage = false;
       outage = false;
       failedAttempts = 0;
@@ -373,7 +373,7 @@ function createKafkaTransport(
         if (message.value.length > maxMessageBytes) {
           stats.dropped++;
           record('send_error', categories);
-          log(
+          logger.warn(
             `dropped an envelope of ${message.value.length} bytes: larger than maxMessageBytes (${maxMessageBytes})`,
           );
           return Promise.resolve({});
@@ -389,7 +389,7 @@ function createKafkaTransport(
         }
       } catch (error) {
         stats.dropped++;
-        log(`could not serialize an envelope: ${(error as Error).message}`);
+        logger.error(`could not serialize an envelope: ${(error as Error).message}`);
       }
       return Promise.resolve({});
     },
@@ -428,7 +428,7 @@ function createKafkaTransport(
       process.removeListener('exit', onExit);
       const left = backlog();
       if (left > 0) {
-        log(
+        logger.warn(
           `closing with ${left} envelope(s) in the spool at ${spoolDir}; ` +
             'the next process that opens it sends them to Kafka',
         );

@@ -1,9 +1,10 @@
 import type { Client, Envelope, ErrorEvent, Event, Scope } from '@sentry/core';
 import {
   applyScopeDataToEvent,
-  getCombinedScopeData,
   getCurrentScope,
+  getGlobalScope,
   getIsolationScope,
+  mergeScopeData,
 } from '@sentry/core';
 import type { KafkaTransport } from './make-kafka-transport.js';
 
@@ -14,6 +15,12 @@ export interface SalvageOptions {
   maxEvents?: number;
   /** Applied to each salvaged envelope before it is spooled (Faultline scrubs it here). @default none */
   transformEnvelope?: (envelope: Envelope) => Envelope;
+  /**
+   * The scopes an event is captured in, outermost first. Pass `@sentry/node`'s getters: Sentry
+   * keys its scopes by SDK version, so the getters of another `@sentry/core` copy read other scopes.
+   * @default this package's `@sentry/core` getters (global, isolation, current)
+   */
+  scopes?: () => Scope[];
 }
 
 export interface Salvage {
@@ -41,7 +48,8 @@ export function salvagePendingEvents(
   const maxAgeMs = options.maxAgeMs ?? 5000;
   const maxEvents = options.maxEvents ?? 1000;
   const transform = options.transformEnvelope ?? ((envelope: Envelope) => envelope);
-  const pending = new Map<string, { event: Event; at: number; scope: Scope; isolation: Scope }>();
+  const scopesNow = options.scopes ?? (() => [getGlobalScope(), getIsolationScope(), getCurrentScope()]);
+  const pending = new Map<string, { event: Event; at: number; scopes: Scope[] }>();
 
   const offPreprocess = client.on('preprocessEvent', (event: Event) => {
     if (event.type !== undefined || !event.event_id) return; // errors only
@@ -54,8 +62,7 @@ export function salvagePendingEvents(
     pending.set(event.event_id, {
       event,
       at: Date.now(),
-      scope: getCurrentScope(),
-      isolation: getIsolationScope(),
+      scopes: scopesNow(),
     });
   });
   const offEnvelope = client.on('beforeEnvelope', (envelope: Envelope) => {
@@ -68,7 +75,7 @@ export function salvagePendingEvents(
     const dsn = client.getDsn();
     const now = Date.now();
     const envelopes: Envelope[] = [];
-    for (const [eventId, { event, at, scope, isolation }] of pending) {
+    for (const [eventId, { event, at, scopes }] of pending) {
       if (now - at > maxAgeMs) continue;
       const salvaged: ErrorEvent = {
         ...(event as ErrorEvent),
@@ -80,7 +87,12 @@ export function salvagePendingEvents(
         environment: event.environment ?? options.environment ?? 'production',
         sdk: event.sdk ?? options._metadata?.sdk,
       };
-      applyScopeDataToEvent(salvaged, getCombinedScopeData(isolation, scope));
+      const [outermost, ...inner] = scopes;
+      if (outermost) {
+        const data = outermost.getScopeData();
+        for (const scope of inner) mergeScopeData(data, scope.getScopeData());
+        applyScopeDataToEvent(salvaged, data);
+      }
       // Processing metadata (the normalized request, among others) is for event processors only.
       delete salvaged.sdkProcessingMetadata;
       salvaged.tags = { ...salvaged.tags, 'faultline.salvaged': 'process.exit' };

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@faultline/contract';
 import {
   freePort,
   type KafkaBroker,
@@ -71,7 +72,7 @@ describe('makeKafkaTransport with the real SDK', () => {
       topic,
       maxMessageBytes: 20_000,
       spool: { dir: spoolDir() },
-      log: () => undefined,
+      logger: silentLogger,
     });
     Sentry.init({ dsn: DSN, transport: factory });
     cleanups.push(() => Sentry.close(2000));
@@ -113,7 +114,7 @@ describe('makeKafkaTransport through broker outages', () => {
       topic,
       spool: { dir: spoolDir() },
       retryBackoff: { initialMs: 200, maxMs: 1000 },
-      log: () => undefined,
+      logger: silentLogger,
     });
     const transport = factory({ url: URL_FOR_DSN, recordDroppedEvent: () => undefined });
     for (let i = 0; i < 200; i++) await transport.send(envelopeFor(i));
@@ -140,7 +141,7 @@ describe('makeKafkaTransport through broker outages', () => {
       spool: { dir: spoolDir() },
       sendTimeoutMs: 3000,
       retryBackoff: { initialMs: 200, maxMs: 1000 },
-      log: () => undefined,
+      logger: silentLogger,
     });
     const transport = factory({ url: URL_FOR_DSN, recordDroppedEvent: () => undefined });
     cleanups.push(() => transport.close(2000));
@@ -214,7 +215,7 @@ describe('makeKafkaTransport when an acknowledgement is lost', () => {
       sendTimeoutMs: 3000,
       retryBackoff: { initialMs: 200, maxMs: 1000 },
       kafka: { socketFactory: socketFactory as never },
-      log: () => undefined,
+      logger: silentLogger,
     });
     const transport = factory({ url: URL_FOR_DSN, recordDroppedEvent: () => undefined });
     cleanups.push(() => transport.close(2000));

@@ -5,9 +5,18 @@ import {
   isTracingSuppressed,
   parseSampleRate,
   type Scope,
+  SDK_VERSION,
   type SpanAttributes,
   type TracesSamplerSamplingContext,
 } from '@sentry/core';
+import { SDK_VERSION as NODE_SDK_VERSION } from '@sentry/node';
+
+/**
+ * Whether this package's `@sentry/core` is the copy `@sentry/node` runs on. Sentry keys its global
+ * state (the async context that knows whether tracing is suppressed, among others) by SDK version;
+ * another copy would read empty state, so then the SDK decides alone.
+ */
+const SHARES_SDK_STATE = SDK_VERSION === NODE_SDK_VERSION;
 
 /**
  * A trace sampler carrying this symbol (Faultline's `createTraceSampler()` does) may be asked for
@@ -45,6 +54,7 @@ export function presample(
   attributes: () => SpanAttributes,
 ): Presample | undefined {
   if (!client) return NOT_SAMPLED;
+  if (!SHARES_SDK_STATE) return undefined;
   const options = client.getOptions();
   // Sentry makes a non-recording span and counts nothing in both cases.
   if (!hasSpansEnabled(options) || isTracingSuppressed(scope)) return NOT_SAMPLED;

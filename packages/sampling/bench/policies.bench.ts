@@ -1,3 +1,4 @@
+import { silentLogger } from '@faultline/contract';
 import type { ErrorEvent, TracesSamplerSamplingContext } from '@sentry/core';
 import { afterAll, bench, describe } from 'vitest';
 import { createErrorPolicy, createSeededRandom, createTraceSampler } from '../src/index.js';
@@ -28,7 +29,7 @@ const events: ErrorEvent[] = Array.from({ length: FINGERPRINTS }, (_, i) => ({
 
 const random = createSeededRandom(1);
 const fixedRate = (event: ErrorEvent) => (random() < 0.1 ? event : null);
-const policy = createErrorPolicy({ sampleRate: 0.1, spike: false, random, log: () => undefined });
+const policy = createErrorPolicy({ sampleRate: 0.1, spike: false, random, logger: silentLogger });
 let e1 = 0;
 let e2 = 0;
 
@@ -77,7 +78,7 @@ afterAll(() => {
     gc?.();
     return process.memoryUsage().heapUsed / 1024 / 1024;
   };
-  const fresh = createErrorPolicy({ sampleRate: 0.1, spike: false, log: () => undefined });
+  const fresh = createErrorPolicy({ sampleRate: 0.1, spike: false, logger: silentLogger });
   const start = heap();
   const readings: string[] = [];
   for (let i = 1; i <= 1_000_000; i++) {

@@ -1,3 +1,4 @@
+import { createConsoleLogger, type Logger } from '@faultline/contract';
 import type { ErrorEvent, EventHint, SeverityLevel } from '@sentry/core';
 import { LRUCache } from 'lru-cache';
 import { type Clock, type Random, systemClock } from './clock.js';
@@ -47,8 +48,8 @@ export interface ErrorPolicyOptions {
   spikeRateFactor?: number;
   /** Rules run in order before the built-in sampling; a rule that throws keeps the event. @default [] */
   rules?: ErrorRule[];
-  /** Where spike notices go (a breadcrumb is added too). @default console.warn */
-  log?: (message: string) => void;
+  /** Where spike notices go (a breadcrumb is added too). @default the console, prefixed `[faultline]` */
+  logger?: Logger;
   /** Adds a breadcrumb; Faultline passes Sentry's `addBreadcrumb`. @default none */
   addBreadcrumb?: (breadcrumb: { category: string; level: SeverityLevel; message: string }) => void;
   /** @default Date.now */
@@ -99,7 +100,7 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
   const dropLevels = new Set<string>(options.dropLevelsUnderLoad ?? []);
   const loadPerMinute = options.loadPerMinute ?? 600;
   const rules = options.rules ?? [];
-  const log = options.log ?? ((message: string) => console.warn(`[faultline] ${message}`));
+  const logger = options.logger ?? createConsoleLogger('[faultline]');
   const table = new LRUCache<number, FingerprintEntry>({ max: options.maxFingerprints ?? 10_000 });
   const budget =
     options.budgetPerMinute !== undefined ? createTokenBucket(options.budgetPerMinute, clock) : undefined;
@@ -117,7 +118,8 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
           const message = spiking
             ? `error spike: ${Math.round(rates.short)}/min against a baseline of ${Math.round(rates.baseline)}/min; sampling protectively until it settles`
             : `error spike over: ${Math.round(rates.short)}/min; sampling normally again`;
-          log(message);
+          if (spiking) logger.warn(message);
+          else logger.info(message);
           options.addBreadcrumb?.({
             category: 'faultline.sampling',
             level: spiking ? 'warning' : 'info',

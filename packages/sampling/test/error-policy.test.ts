@@ -1,3 +1,4 @@
+import { silentLogger } from '@faultline/contract';
 import type { ErrorEvent, SeverityLevel } from '@sentry/core';
 import { describe, expect, it, vi } from 'vitest';
 import { createErrorPolicy, createSeededRandom, type ErrorPolicyOptions } from '../src/index.js';
@@ -20,7 +21,7 @@ function errorEvent(message: string, level: SeverityLevel = 'error', type = 'Typ
 }
 
 function run(options: ErrorPolicyOptions, events: ErrorEvent[]) {
-  const policy = createErrorPolicy({ log: () => undefined, ...options });
+  const policy = createErrorPolicy({ logger: silentLogger, ...options });
   const kept = events.map((event) => policy(event, {})).filter((e): e is ErrorEvent => e !== null);
   return { policy, kept };
 }
@@ -131,13 +132,14 @@ describe('createErrorPolicy', () => {
 
   it('switches to protective sampling in a spike, and says so once each way', () => {
     const clock = fakeClock();
-    const log = vi.fn();
+    const warn = vi.fn();
+    const info = vi.fn();
     const addBreadcrumb = vi.fn();
     const policy = createErrorPolicy({
       keepFirstPerFingerprint: 0,
       sampleRate: 1,
       spikeRateFactor: 0,
-      log,
+      logger: { ...silentLogger, warn, info },
       addBreadcrumb,
       clock,
       random: createSeededRandom(1),
@@ -156,8 +158,8 @@ describe('createErrorPolicy', () => {
     }
     expect(policy.stats().spiking).toBe(true);
     expect(droppedInSpike).toBeGreaterThan(400);
-    expect(log).toHaveBeenCalledTimes(1);
-    expect(log.mock.calls[0]?.[0]).toMatch(/^error spike: \d+\/min against a baseline of \d+\/min/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatch(/^error spike: \d+\/min against a baseline of \d+\/min/);
     expect(addBreadcrumb).toHaveBeenCalledTimes(1);
     expect(addBreadcrumb.mock.calls[0]?.[0]).toMatchObject({
       category: 'faultline.sampling',
@@ -170,8 +172,9 @@ describe('createErrorPolicy', () => {
       clock.advance(1000);
     }
     expect(policy.stats().spiking).toBe(false);
-    expect(log).toHaveBeenCalledTimes(2);
-    expect(log.mock.calls[1]?.[0]).toMatch(/^error spike over/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(info).toHaveBeenCalledTimes(1);
+    expect(info.mock.calls[0]?.[0]).toMatch(/^error spike over/);
   });
 
   it('runs user rules first; a throwing rule keeps the event and is counted', () => {

@@ -1,0 +1,6 @@
+// `@faultline/core/kafkajs`: the KafkaJS instrumentation under the package a service already has.
+// Its own entry point, so that the main entry's types never name kafkajs: an HTTP-only service
+// type-checks without kafkajs installed.
+
+export type { FailurePolicy, InstrumentConsumerOptions, InstrumentProducerOptions } from '@faultline/kafkajs';
+export { instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';
