@@ -1,24 +1,41 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createIngestDouble, type IngestDouble, runNodeScript } from '@faultline/testkit';
+import {
+  type BugsinkClient,
+  connectBugsink,
+  createIngestDouble,
+  createTopic,
+  type IngestDouble,
+  readTopic,
+  runNodeScript,
+  uniqueName,
+} from '@faultline/testkit';
 import type { Event } from '@sentry/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 // The packages as users meet them: packed (workspace ranges rewritten), installed with npm from
-// the tarballs into a fresh project that has nothing else but @sentry/node from the registry.
-// Workspace links hide packaging mistakes (a missing file, a dependency only the workspace has);
-// this does not. An HTTP-only service must not get kafkajs.
+// the tarballs into fresh projects that have nothing else but registry packages. Workspace links
+// hide packaging mistakes (a missing file, a dependency only the workspace has); this does not.
+// Two projects: an HTTP-only service (must not get kafkajs, must type-check without it), and a
+// Kafka pipeline (service, broker, the forwarder's bin, Bugsink) whose top-level @sentry/core is
+// another version than the one @sentry/node pins, as a hoisted copy from some other dependency.
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const PACKAGES = ['contract', 'sampling', 'scrubbing', 'spool', 'kafka-transport', 'kafkajs', 'core'];
-let project: string;
+const LIBRARIES = ['contract', 'sampling', 'scrubbing', 'spool', 'kafka-transport', 'kafkajs', 'core'];
+const sentryVersion = JSON.parse(
+  readFileSync(join(root, 'packages/core/node_modules/@sentry/node/package.json'), 'utf8'),
+).version as string;
+// Another @sentry/core than @sentry/node's: Sentry keys its global state by this version.
+const OTHER_SENTRY_CORE = '11.11.0';
+
+let dir: string;
+let tarball: (name: string) => string;
 let ingest: IngestDouble;
 
-beforeAll(async () => {
-  ingest = await createIngestDouble();
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-packed-'));
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'faultline-packed-'));
   const tarballs = join(dir, 'tarballs');
   mkdirSync(tarballs);
   // `pnpm pack` rewrites workspace ranges as `pnpm publish` will; the pinned pnpm, as scripts/run.mjs finds it.
@@ -28,61 +45,99 @@ beforeAll(async () => {
   );
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout?.trim() === pinned;
   const [pnpm, ...prefix] = onPath ? ['pnpm'] : ['npx', '--yes', `pnpm@${pinned}`];
-  for (const name of PACKAGES) {
+  for (const name of [...LIBRARIES, 'forwarder']) {
     execFileSync(pnpm as string, [...prefix, 'pack', '--pack-destination', tarballs], {
       cwd: join(root, 'packages', name),
       stdio: 'ignore',
     });
   }
   const files = readdirSync(tarballs);
-  const tarball = (name: string) => {
+  tarball = (name) => {
     const file = files.find((f) => f.startsWith(`faultline-${name}-`));
     if (!file) throw new Error(`no tarball for @faultline/${name}`);
     return `file:${join(tarballs, file)}`;
   };
-  project = join(dir, 'app');
+}, 300_000);
+
+/** A fresh npm project with these dependencies; the other Faultline packages come from the tarballs. */
+function installProject(
+  name: string,
+  dependencies: Record<string, string>,
+  devDependencies: Record<string, string> = {},
+  npmFlags: string[] = [],
+): string {
+  const project = join(dir, name);
   mkdirSync(project);
-  const sentryVersion = (await import('@sentry/node/package.json', { with: { type: 'json' } })).default
-    .version;
   writeFileSync(
     join(project, 'package.json'),
     JSON.stringify({
-      name: 'packed-app',
+      name,
       version: '1.0.0',
       private: true,
-      dependencies: { '@faultline/core': tarball('core'), '@sentry/node': sentryVersion },
-      // The other Faultline packages are not published: the tarballs stand in for the registry.
-      overrides: Object.fromEntries(
-        PACKAGES.filter((n) => n !== 'core').map((n) => [`@faultline/${n}`, tarball(n)]),
-      ),
+      dependencies,
+      devDependencies,
+      // The Faultline packages are not published: the tarballs stand in for the registry.
+      overrides: Object.fromEntries(LIBRARIES.map((n) => [`@faultline/${n}`, tarball(n)])),
     }),
   );
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: project,
-    stdio: 'ignore',
-  });
-}, 300_000);
-afterAll(() => ingest?.close());
+  const installed = spawnSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...npmFlags],
+    {
+      cwd: project,
+      encoding: 'utf8',
+    },
+  );
+  if (installed.status !== 0) throw new Error(`npm install in ${name} failed:\n${installed.stderr}`);
+  return project;
+}
 
-const QUICKSTART = (mode: 'esm' | 'cjs') =>
-  mode === 'esm'
-    ? `import * as Sentry from '@sentry/node';
-import { initObservability } from '@faultline/core';
-const observability = initObservability({ service: 'packed-esm', handleSignals: false });
-Sentry.captureException(new Error('packed esm works'));
-console.log('closed', await observability.close(5000));
-`
-    : `const Sentry = require('@sentry/node');
-const { initObservability } = require('@faultline/core');
-const observability = initObservability({ service: 'packed-cjs', handleSignals: false });
-Sentry.captureException(new Error('packed cjs works'));
-observability.close(5000).then((closed) => console.log('closed', closed));
-`;
+describe('an HTTP-only service, from the packed packages', () => {
+  let project: string;
+  beforeAll(async () => {
+    ingest = await createIngestDouble();
+    project = installProject(
+      'http-app',
+      { '@faultline/core': tarball('core'), '@sentry/node': sentryVersion },
+      { typescript: '5.9.3', '@types/node': '^20.19.0' },
+    );
+  }, 300_000);
+  afterAll(() => ingest?.close());
 
-describe('the packed packages, installed with npm into a fresh project', () => {
-  it('installs an HTTP-only service without kafkajs', () => {
+  it('installs without kafkajs', () => {
     expect(existsSync(join(project, 'node_modules', '@faultline', 'core', 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(project, 'node_modules', 'kafkajs'))).toBe(false);
+  });
+
+  it('type-checks without kafkajs, library declarations included (skipLibCheck off)', () => {
+    writeFileSync(
+      join(project, 'service.ts'),
+      `import { initObservability, type FaultlineOptions } from '@faultline/core';
+const options: FaultlineOptions = { service: 'typed', handleSignals: false };
+export const observability = initObservability(options);
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          types: ['node'],
+        },
+        files: ['service.ts'],
+      }),
+    );
+    const checked = spawnSync(join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(checked.stdout + checked.stderr).toBe('');
+    expect(checked.status).toBe(0);
   });
 
   it('prints the release name with the faultline bin, as docs/releases.md has CI do', () => {
@@ -91,13 +146,28 @@ describe('the packed packages, installed with npm into a fresh project', () => {
       env: { PATH: process.env.PATH, GITHUB_SHA: '0123456789abcdef0123' },
       encoding: 'utf8',
     });
-    expect(printed).toBe('packed-app@1.0.0+0123456789ab\n');
+    expect(printed).toBe('http-app@1.0.0+0123456789ab\n');
   });
 
   for (const mode of ['esm', 'cjs'] as const) {
     it(`runs the quickstart from ${mode === 'esm' ? 'ESM' : 'CommonJS'} over HTTP`, async () => {
       const file = join(project, mode === 'esm' ? 'quickstart.mjs' : 'quickstart.cjs');
-      writeFileSync(file, QUICKSTART(mode));
+      writeFileSync(
+        file,
+        mode === 'esm'
+          ? `import * as Sentry from '@sentry/node';
+import { initObservability } from '@faultline/core';
+const observability = initObservability({ service: 'packed-esm', handleSignals: false });
+Sentry.captureException(new Error('packed esm works'));
+console.log('closed', await observability.close(5000));
+`
+          : `const Sentry = require('@sentry/node');
+const { initObservability } = require('@faultline/core');
+const observability = initObservability({ service: 'packed-cjs', handleSignals: false });
+Sentry.captureException(new Error('packed cjs works'));
+observability.close(5000).then((closed) => console.log('closed', closed));
+`,
+      );
       const result = await runNodeScript(file, {
         cwd: project,
         env: { PATH: process.env.PATH, SENTRY_DSN: ingest.dsn(4) },
@@ -109,4 +179,131 @@ describe('the packed packages, installed with npm into a fresh project', () => {
       expect(values).toContain(`packed ${mode} works`);
     });
   }
+});
+
+// Twelve fingerprints, each set on an isolation scope (as a request handler's scope is) and
+// captured twice; the policy keeps the first of each (FAULTLINE_ERRORS_PER_FINGERPRINT=1, sample
+// rate 0). If Faultline read the isolation scope through the other @sentry/core copy, it would see
+// no fingerprint and keep 1 event, not 12.
+const FINGERPRINTS = 12;
+const PIPELINE_SERVICE = (mode: 'esm' | 'cjs') => {
+  const body = `const observability = initObservability({ service: 'packed-pipeline', handleSignals: false });
+if (typeof instrumentProducer !== 'function') throw new Error('@faultline/core/kafkajs did not load');
+for (let round = 0; round < 2; round++) {
+  for (let i = 0; i < ${FINGERPRINTS}; i++) {
+    Sentry.withIsolationScope((isolation) => {
+      isolation.setFingerprint(['packed-${mode}', String(i)]);
+      Sentry.captureException(new Error('packed ${mode} pipeline'));
+    });
+  }
+}
+`;
+  return mode === 'esm'
+    ? `import * as Sentry from '@sentry/node';
+import { initObservability } from '@faultline/core';
+import { instrumentProducer } from '@faultline/core/kafkajs';
+${body}console.log('closed', await observability.close(10000));
+`
+    : `const Sentry = require('@sentry/node');
+const { initObservability } = require('@faultline/core');
+const { instrumentProducer } = require('@faultline/core/kafkajs');
+${body}observability.close(10000).then((closed) => console.log('closed', closed));
+`;
+};
+
+describe('a Kafka pipeline, from the packed packages, with another @sentry/core hoisted', () => {
+  let project: string;
+  let bugsink: BugsinkClient;
+  let forwarder: ChildProcess | undefined;
+  let forwarderOutput = '';
+  beforeAll(() => {
+    bugsink = connectBugsink(inject('bugsink'));
+    project = installProject(
+      'pipeline-app',
+      {
+        '@faultline/core': tarball('core'),
+        '@faultline/forwarder': tarball('forwarder'),
+        '@sentry/node': sentryVersion,
+        '@sentry/core': OTHER_SENTRY_CORE,
+        kafkajs: '2.2.4',
+      },
+      {},
+      // Faultline's peer range (^11.12.0) refuses the older copy; a real project gets the mismatch
+      // from a newer one, which does not exist yet. The layout is what matters here.
+      ['--legacy-peer-deps'],
+    );
+  }, 300_000);
+  afterAll(() => {
+    forwarder?.kill('SIGTERM');
+  });
+
+  it('has the mismatch it is meant to have', () => {
+    const version = (path: string) => JSON.parse(readFileSync(join(project, path), 'utf8')).version;
+    expect(version('node_modules/@sentry/core/package.json')).toBe(OTHER_SENTRY_CORE);
+    expect(version('node_modules/@sentry/node/node_modules/@sentry/core/package.json')).toBe(sentryVersion);
+  });
+
+  it('goes service → Kafka → the forwarder bin → Bugsink, from ESM and CommonJS, with scopes intact', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('packed-pipeline');
+    await createTopic(brokers, topic, 1);
+    const sentry = await bugsink.createProject('packed-pipeline');
+
+    forwarder = spawn(
+      join(project, 'node_modules', '.bin', 'faultline-forwarder'),
+      ['--topic', topic, '--group', uniqueName('packed-forwarder'), '--log-level', 'warn'],
+      {
+        cwd: project,
+        env: {
+          PATH: process.env.PATH,
+          FAULTLINE_FORWARDER_BROKERS: brokers.join(','),
+          FAULTLINE_FORWARDER_ALLOWED_DSNS: sentry.dsn,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    forwarder.stdout?.on('data', (chunk) => {
+      forwarderOutput += chunk;
+    });
+    forwarder.stderr?.on('data', (chunk) => {
+      forwarderOutput += chunk;
+    });
+
+    for (const mode of ['esm', 'cjs'] as const) {
+      const file = join(project, mode === 'esm' ? 'service.mjs' : 'service.cjs');
+      writeFileSync(file, PIPELINE_SERVICE(mode));
+      const result = await runNodeScript(file, {
+        cwd: project,
+        env: {
+          PATH: process.env.PATH,
+          SENTRY_DSN: sentry.dsn,
+          FAULTLINE_KAFKA_BROKERS: brokers.join(','),
+          FAULTLINE_KAFKA_TOPIC: topic,
+          FAULTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), `faultline-packed-spool-${mode}-`)),
+          FAULTLINE_ERRORS_PER_FINGERPRINT: '1',
+          FAULTLINE_ERRORS_SAMPLE_RATE: '0',
+        },
+        timeoutMs: 60_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('closed true');
+    }
+
+    // Through Kafka (not straight to Bugsink over HTTP): the topic holds the events.
+    const isEvent = (m: { value: Buffer | null }) => m.value?.includes('"type":"event"') === true;
+    const messages = await readTopic(brokers, topic, (m) => m.filter(isEvent).length >= 2 * FINGERPRINTS);
+    expect(messages.filter(isEvent)).toHaveLength(2 * FINGERPRINTS);
+
+    const stored = await bugsink.waitForEvents(sentry.id, 2 * FINGERPRINTS, 60_000).catch((error) => {
+      throw new Error(`${(error as Error).message}\nforwarder said:\n${forwarderOutput}`);
+    });
+    const fingerprints = stored.map((event) => JSON.stringify(event.data.fingerprint)).sort();
+    const expected = ['esm', 'cjs']
+      .flatMap((mode) =>
+        Array.from({ length: FINGERPRINTS }, (_, i) => JSON.stringify([`packed-${mode}`, String(i)])),
+      )
+      .sort();
+    expect(fingerprints).toEqual(expected);
+    expect(forwarderOutput).not.toContain(sentry.dsn.split('@')[0]);
+  });
 });
