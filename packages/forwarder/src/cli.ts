@@ -22,6 +22,9 @@ Options (each also an environment variable):
   --max-in-flight <n>       FAULTLINE_FORWARDER_MAX_IN_FLIGHT     envelopes being delivered at once, default 256
   --max-events-per-minute <n> FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE  per project
   --max-breadcrumbs <n>     FAULTLINE_FORWARDER_MAX_BREADCRUMBS   per event
+  --max-rate-limit-wait-ms <n> FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS  longest rate limit held for;
+                                                                  longer ones drop (and report) the
+                                                                  limited items; default 60000
   --scrub [rules]           FAULTLINE_FORWARDER_SCRUB             scrub secrets before delivery: on (the default
                                                                   rules), off, or FAULTLINE_SCRUB's grammar (email,ip);
                                                                   FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
@@ -133,6 +136,7 @@ function parse(argv: string[]) {
       upstream: { type: 'string' },
       'max-events-per-minute': { type: 'string' },
       'max-breadcrumbs': { type: 'string' },
+      'max-rate-limit-wait-ms': { type: 'string' },
       scrub: { type: 'string' },
       'metrics-port': { type: 'string' },
       concurrency: { type: 'string' },
@@ -218,6 +222,11 @@ function resolveOptions(
     maxInFlight: integer(
       pick('max-in-flight', 'FAULTLINE_FORWARDER_MAX_IN_FLIGHT'),
       'FAULTLINE_FORWARDER_MAX_IN_FLIGHT',
+      1,
+    ),
+    maxRateLimitWaitMs: integer(
+      pick('max-rate-limit-wait-ms', 'FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS'),
+      'FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS',
       1,
     ),
     sessionTimeoutMs: integer(

@@ -99,6 +99,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     maxBreadcrumbs: config.maxBreadcrumbs,
     scrubber: config.scrubber,
     rateLimits: createRateLimitBook(),
+    maxRateLimitWaitMs: config.maxRateLimitWaitMs,
     gate,
     poster,
     deadLetter: createDeadLetterer({

@@ -3,7 +3,7 @@ import type { Scrubber } from '@faultline/scrubbing';
 import { identity } from './allow-list.js';
 import { classifyResponse } from './classify-response.js';
 import type { DeadLetterer, DeadLetterReason, MessageOrigin } from './dead-letter.js';
-import { inspectEnvelope } from './inspect-envelope.js';
+import { type InspectionOk, inspectEnvelope, withoutCategories } from './inspect-envelope.js';
 import type { Logger } from './logger.js';
 import type { ForwarderMetrics } from './metrics.js';
 import type { OutcomeReporter } from './outcome-reporter.js';
@@ -26,6 +26,8 @@ export interface DeliveryDeps {
   /** Scrubs envelopes before delivery (`--scrub`); none by default. */
   scrubber: Scrubber | undefined;
   rateLimits: RateLimitBook;
+  /** A rate limit longer than this drops the limited items (counted) instead of holding them. */
+  maxRateLimitWaitMs: number;
   gate: UpstreamGate;
   poster: Poster;
   deadLetter: DeadLetterer;
@@ -114,30 +116,47 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts());
       return true;
     }
-    let scrubbed = inspection;
-    if (deps.scrubber) {
-      const scrubbing = scrubInspection(inspection, deps.scrubber);
-      scrubbed = scrubbing.inspection;
-      if (scrubbing.dropped.length > 0) {
-        deps.outcomes.record(
-          dsn,
-          'internal_sdk_error',
-          scrubbing.dropped.map((category) => ({ category, quantity: 1 })),
-        );
-        if (scrubbed.items.length === 0) return true;
+    /** The bytes to send for this inspection: scrubbed (`--scrub`), breadcrumbs trimmed; none left: undefined. */
+    const prepare = (current: InspectionOk): Buffer | undefined => {
+      let scrubbed = current;
+      if (deps.scrubber) {
+        const scrubbing = scrubInspection(current, deps.scrubber);
+        scrubbed = scrubbing.inspection;
+        if (scrubbing.dropped.length > 0) {
+          deps.outcomes.record(
+            dsn,
+            'internal_sdk_error',
+            scrubbing.dropped.map((category) => ({ category, quantity: 1 })),
+          );
+        }
       }
-    }
-    let body = scrubbed.body;
-    if (deps.maxBreadcrumbs !== undefined) {
+      if (scrubbed.items.length === 0) return undefined;
+      if (deps.maxBreadcrumbs === undefined) return scrubbed.body;
       const trimming = trimBreadcrumbs(scrubbed, deps.maxBreadcrumbs);
-      body = trimming.body;
       figures.trimmedBreadcrumbs += trimming.trimmed;
-    }
+      return trimming.body;
+    };
     const url = endpointOf(dsn);
     const upstream = url.origin;
     const dsnKey = identity(dsn);
+    let current: InspectionOk = inspection;
+    let body: Buffer | undefined;
 
     for (let attempt = 0; ; ) {
+      // A limit longer than the hold bound (a quota spent for the day, a category the server does
+      // not take) would hold the window for that long: its items go, counted, the rest is sent.
+      const long = deps.rateLimits.limitedLongerThan(dsnKey, current.categories, deps.maxRateLimitWaitMs);
+      if (long.size > 0) {
+        const without = withoutCategories(current, long);
+        figures.dropped.rate_limited = (figures.dropped.rate_limited ?? 0) + 1;
+        deps.outcomes.record(dsn, 'ratelimit_backoff', without.removed);
+        if (without.inspection.items.length === 0) return true;
+        current = without.inspection;
+        body = undefined;
+      }
+      body ??= prepare(current);
+      if (!body) return true;
+      const categories = current.categories;
       const limitedFor = deps.rateLimits.waitFor(dsnKey, categories);
       if (limitedFor > 0) {
         figures.waitingForRateLimit++;

@@ -59,6 +59,14 @@ export interface ForwarderOptions {
   concurrency?: number;
   /** Ingest request timeout. @default 30 000 ms */
   requestTimeoutMs?: number;
+  /**
+   * The longest rate limit (429, or `X-Sentry-Rate-Limits` on any answer) an envelope is held
+   * for. Within it nothing is dropped; beyond it (a quota spent for the day, a category the
+   * server refuses, as Bugsink refuses spans) the limited items are dropped and reported as
+   * `ratelimit_backoff`, the rest sent. Env: `FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS`.
+   * @default 60 000 ms
+   */
+  maxRateLimitWaitMs?: number;
   /** Backoff after 5xx, timeouts and network errors (exponential, with jitter), per envelope and per upstream. @default { initialMs: 500, maxMs: 60 000 } */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Event ids remembered to suppress duplicates. @default 100 000 */

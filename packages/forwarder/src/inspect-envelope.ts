@@ -121,6 +121,29 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
   };
 }
 
+export type InspectionOk = Extract<Inspection, { kind: 'ok' }>;
+
+/** The envelope without its items of these categories, and what those were, to count them. */
+export function withoutCategories(
+  inspection: InspectionOk,
+  categories: ReadonlySet<DataCategory>,
+): { inspection: InspectionOk; removed: ItemCount[] } {
+  const kept = inspection.items.filter((item) => !categories.has(categoryOf(item.header.type)));
+  const removed = inspection.items
+    .filter((item) => categories.has(categoryOf(item.header.type)))
+    .map(countOf);
+  return {
+    inspection: {
+      ...inspection,
+      categories: kept.map((item) => categoryOf(item.header.type)),
+      counts: () => kept.map(countOf),
+      items: kept,
+      body: serializeEnvelopeBytes(inspection.header, kept),
+    },
+    removed,
+  };
+}
+
 // A topic carries few distinct DSNs: parse each once. Bounded, cleared when full.
 const dsnCache = new Map<string, DsnParts | undefined>();
 function cachedDsn(text: string): DsnParts | undefined {

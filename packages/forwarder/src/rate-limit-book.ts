@@ -14,6 +14,8 @@ export interface RateLimitBook {
   ): void;
   /** Milliseconds until none of these categories is limited for this DSN; 0 when free now. */
   waitFor(dsnKey: string, categories: readonly DataCategory[]): number;
+  /** Those of these categories limited for this DSN for longer than `ms` from now. */
+  limitedLongerThan(dsnKey: string, categories: readonly DataCategory[], ms: number): Set<DataCategory>;
 }
 
 /**
@@ -47,6 +49,17 @@ export function createRateLimitBook(now: () => number = Date.now): RateLimitBook
         if (isRateLimited(limits, category, t)) until = Math.max(until, disabledUntil(limits, category));
       }
       return until > t ? until - t : 0;
+    },
+    limitedLongerThan(dsnKey, categories, ms) {
+      const long = new Set<DataCategory>();
+      const limits = book.get(dsnKey);
+      if (!limits) return long;
+      const t = now();
+      for (const category of categories) {
+        if (isRateLimited(limits, category, t) && disabledUntil(limits, category) - t > ms)
+          long.add(category);
+      }
+      return long;
     },
   };
 }

@@ -20,6 +20,7 @@ export interface ForwarderConfig {
   scrubber: Scrubber | undefined;
   concurrency: number;
   requestTimeoutMs: number;
+  maxRateLimitWaitMs: number;
   backoff: { initialMs: number; maxMs: number };
   dedupeSize: number;
   compressAboveBytes: number;
@@ -83,6 +84,7 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     scrubber: options.scrub ? createScrubber(options.scrub) : undefined,
     concurrency: positive('concurrency', options.concurrency, 8),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+    maxRateLimitWaitMs: positive('maxRateLimitWaitMs', options.maxRateLimitWaitMs, 60_000),
     backoff: {
       initialMs: options.retryBackoff?.initialMs ?? 500,
       maxMs: options.retryBackoff?.maxMs ?? 60_000,

@@ -72,6 +72,45 @@ describe('forwarder end to end', () => {
     expect(await bugsink.events(project.id)).toHaveLength(n);
     expect(new Set(events.map((e) => JSON.stringify(e.data.exception))).size).toBe(n);
   });
+
+  it('drops and reports spans a server refuses for a day, instead of holding them and the window', async () => {
+    // Bugsink takes no spans: every answer carries `X-Sentry-Rate-Limits: 86400:transaction;span`.
+    const project = await bugsink.createProject('forwarder-spans');
+    const topic = uniqueName('spans');
+    const spans = (i: number) =>
+      Buffer.from(
+        `${JSON.stringify({ sent_at: new Date().toISOString(), dsn: project.dsn })}\n` +
+          `${JSON.stringify({ type: 'span', item_count: 2, content_type: 'application/vnd.sentry.items.span.v2+json' })}\n` +
+          `${JSON.stringify({ items: [0, 1].map((k) => ({ trace_id: 'c'.repeat(32), span_id: `${i}${k}`.padStart(16, '0'), name: 'GET /', start_timestamp: 1, end_timestamp: 2, is_segment: k === 0, status: 'ok' })) })}\n`,
+      );
+    // An error first (its answer brings the limit), then spans and errors interleaved.
+    const values = [envelopeBytes(project.dsn, 0)];
+    for (let i = 1; i <= 20; i++) values.push(spans(i), envelopeBytes(project.dsn, i));
+    await produce(inject('kafkaBrokers'), topic, [values[0] as Buffer]);
+    const f = await forwarder({ topic, allowedDsns: [project.dsn], outcomesIntervalMs: 500 });
+    await bugsink.waitForEvents(project.id, 1, 30_000);
+    await produce(inject('kafkaBrokers'), topic, values.slice(1));
+
+    await bugsink.waitForEvents(project.id, 21, 30_000);
+    await waitUntil(() => (f.metrics.inFlight === 0 && f.metrics.outcomesSent > 0 ? true : undefined), {
+      what: 'nothing held, outcomes sent',
+      timeoutMs: 30_000,
+    });
+    expect(f.metrics.delivered).toBe(21);
+    expect(f.metrics.dropped.rate_limited).toBe(20);
+    expect(f.metrics.waitingForRateLimit).toBe(0);
+    // The drop is told to the project, as an SDK tells a ratelimit_backoff.
+    let reported = 0;
+    for (const bytes of await bugsink.envelopes(project.id)) {
+      for (const line of bytes.toString('utf8').split('\n')) {
+        const report = line.includes('discarded_events') ? JSON.parse(line) : undefined;
+        for (const entry of report?.discarded_events ?? []) {
+          if (entry.reason === 'ratelimit_backoff' && entry.category === 'span') reported += entry.quantity;
+        }
+      }
+    }
+    expect(reported).toBe(40);
+  });
 });
 
 describe('forwarder under ingest faults (ingest double)', () => {
