@@ -9,7 +9,7 @@ export { detectApp } from './detect-app.js';
 export { COMMIT_VARIABLES, detectCommit } from './detect-commit.js';
 export { initObservability } from './init-observability.js';
 export type { Logger } from './logger.js';
-export type { ObservabilityHandle } from './observability-handle.js';
+export type { ObservabilityHandle, ObservabilityStats } from './observability-handle.js';
 export type { FaultlineOptions, TransportKind } from './options.js';
 export type { ConfigSources, ResolvedConfig } from './resolve-config.js';
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultRelease, resolveConfig } from './resolve-config.js';

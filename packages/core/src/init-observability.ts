@@ -101,6 +101,10 @@ export function initObservability(options: FaultlineOptions = {}): Observability
       const transportClosed = transport ? await transport.close(timeoutMs).catch(() => false) : true;
       return closed && transportClosed;
     },
+    stats() {
+      const transport = kafka?.factory.current?.stats();
+      return { errors: sampling.errorPolicy?.stats(), kafka: transport };
+    },
   };
   current = handle;
   return handle;
@@ -126,7 +130,12 @@ function sentryOptions(
     // Faultline flushes at shutdown itself, within its own bound.
     shutdownTimeout: config.shutdownTimeoutMs,
   };
-  sentry.integrations = composeIntegrations(user.integrations, options.kafkajsInstrumentation ?? 'faultline');
+  const removed = new Set<string>();
+  if ((options.kafkajsInstrumentation ?? 'faultline') === 'faultline') removed.add('Kafka');
+  // Dedupe drops an error identical to the one just before it: in a burst, all but one of the
+  // first N the error policy keeps per fingerprint. The policy is the dedupe, with its count.
+  if (config.sampling.errors !== false) removed.add('Dedupe');
+  sentry.integrations = composeIntegrations(user.integrations, removed);
   // The trace sampler carries the rate; tracesSampleRate stays as a fallback when a user's
   // own tracesSampler is in place.
   if (config.tracesSampleRate !== undefined) sentry.tracesSampleRate = config.tracesSampleRate;
@@ -187,14 +196,13 @@ function noteSpoolDurability(dir: string, logger: Logger): void {
 type Integrations = Sentry.NodeOptions['integrations'];
 
 /**
- * The SDK's default integrations, less Sentry's kafkajs integration when Faultline's
- * instrumentation makes the KafkaJS spans, then the user's own integrations as the SDK would
- * apply them (an array adds to or replaces defaults by name; a function gets the defaults).
+ * The SDK's default integrations less those Faultline replaces (`removed`, by name), then the
+ * user's own as the SDK would apply them (an array adds to or replaces defaults by name, so
+ * `[Sentry.dedupeIntegration()]` brings Dedupe back; a function gets the defaults).
  */
-function composeIntegrations(user: Integrations, kafkajs: 'faultline' | 'sentry'): Integrations {
+function composeIntegrations(user: Integrations, removed: ReadonlySet<string>): Integrations {
   return (defaults) => {
-    const base =
-      kafkajs === 'faultline' ? defaults.filter((integration) => integration.name !== 'Kafka') : defaults;
+    const base = defaults.filter((integration) => !removed.has(integration.name));
     if (typeof user === 'function') return user(base);
     if (Array.isArray(user)) {
       return [...base.filter((d) => !user.some((u) => u.name === d.name)), ...user];

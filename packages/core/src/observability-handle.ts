@@ -1,4 +1,31 @@
+import type { ErrorPolicyStats } from '@faultline/sampling';
 import type { ResolvedConfig } from './resolve-config.js';
+
+/**
+ * Faultline's counters since start-up, to export as the service's own metrics. Declared here
+ * rather than imported from the Kafka transport, so these types never name kafkajs.
+ */
+export interface ObservabilityStats {
+  /** The error policy's decisions; absent when error sampling is off. */
+  errors?: ErrorPolicyStats;
+  /** The Kafka transport and its spool; absent with the HTTP transport. */
+  kafka?: {
+    /** Envelopes Kafka acknowledged straight from memory. */
+    delivered: number;
+    /** Envelopes written to the spool (Kafka away, slow, or the memory queue full). */
+    spooled: number;
+    /** Envelopes sent from the spool to Kafka later. */
+    drained: number;
+    /** Envelopes dropped and counted in client reports (too large, spool full or failing). */
+    dropped: number;
+    /** Envelopes waiting in memory now. */
+    queued: number;
+    /** Envelopes in the spool now, and its bytes on disk. */
+    inSpool: number;
+    spoolBytes: number;
+    connected: boolean;
+  };
+}
 
 /** What `initObservability()` returns. Its methods never throw. */
 export interface ObservabilityHandle {
@@ -13,6 +40,8 @@ export interface ObservabilityHandle {
    * A later `initObservability()` starts afresh.
    */
   close(timeoutMs?: number): Promise<boolean>;
+  /** Counters since start-up; cheap enough for every metrics scrape. */
+  stats(): ObservabilityStats;
 }
 
 /** The handle when Faultline is off. */
@@ -21,6 +50,7 @@ export function createNoopHandle(config: ResolvedConfig, onClose: () => void): O
     enabled: false,
     config,
     flush: () => Promise.resolve(true),
+    stats: () => ({}),
     close: () => {
       onClose();
       return Promise.resolve(true);

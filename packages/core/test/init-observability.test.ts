@@ -89,6 +89,21 @@ describe('initObservability', () => {
     expect(event.exception?.values?.[0]?.value).toBe('card declined');
   });
 
+  it("counts the error policy's decisions in stats(), and has no Kafka figures over HTTP", async () => {
+    vi.stubEnv('SENTRY_DSN', ingest.dsn());
+    vi.stubEnv('FAULTLINE_ERRORS_SAMPLE_RATE', '0');
+    handle = initObservability({ service: 'counted', handleSignals: false });
+    for (let i = 0; i < 15; i++) Sentry.captureException(new Error('same bug'));
+    await handle.flush(2000);
+    const stats = handle.stats();
+    expect(stats.errors).toMatchObject({ seen: 15, kept: 10, dropped: { sampled: 5 } });
+    expect(stats.kafka).toBeUndefined();
+    // All ten arrive: Sentry's dedupe, which drops an error identical to the one before, is off.
+    expect(
+      ingest.items<Sentry.Event>('event').filter((e) => e.exception?.values?.[0]?.value === 'same bug'),
+    ).toHaveLength(10);
+  });
+
   it('warns on a second call and returns the same handle', () => {
     vi.stubEnv('SENTRY_DSN', ingest.dsn());
     const lines = consoleLines();

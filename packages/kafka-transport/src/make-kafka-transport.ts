@@ -22,8 +22,9 @@ export interface KafkaTransportStats {
   dropped: number;
   /** Envelopes waiting in memory now. */
   queued: number;
-  /** Envelopes in the spool now. */
+  /** Envelopes in the spool now, and its bytes on disk. */
   inSpool: number;
+  spoolBytes: number;
   connected: boolean;
 }
 
@@ -445,10 +446,12 @@ function createKafkaTransport(
       return () => exitHooks.delete(hook);
     },
     stats() {
+      const spoolStats = spool?.stats();
       return {
         ...stats,
         queued: queue.length,
-        inSpool: spool?.stats().records ?? 0,
+        inSpool: spoolStats?.records ?? 0,
+        spoolBytes: spoolStats?.bytes ?? 0,
         connected,
       };
     },
