@@ -6,6 +6,11 @@ import { runStep } from './run-step.js';
 /** The broker version the suite runs against (`kafka/pom.xml` pins the same). */
 export const KAFKA_VERSION = '3.9.1';
 
+/** Whether the broker's jars are already in the cache (so starting a broker downloads nothing). */
+export function kafkaJarsCached(): boolean {
+  return existsSync(join(cacheDir(`kafka-${KAFKA_VERSION}`), 'libs', '.complete'));
+}
+
 /**
  * Fetches the broker's jars from Maven Central once (with `mvn`) and returns the folder holding
  * them. The folder is written under a temporary name and renamed when complete, so an

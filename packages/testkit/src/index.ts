@@ -1,6 +1,7 @@
 export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from './bugsink-client.js';
 export { connectBugsink } from './bugsink-client.js';
 export { createTopic } from './create-topic.js';
+export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
 export { freePort } from './free-port.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
 export { createIngestDouble } from './ingest-double.js';
