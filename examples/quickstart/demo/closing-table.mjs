@@ -8,11 +8,35 @@ export function issueTitle(event) {
   return exception ? `${exception.type}: ${exception.value}` : (event.message ?? '(no message)');
 }
 
+/** `POST /checkout`, from the request data the SDK attached to the event. */
+function routeOf(event) {
+  const { method, url } = event.request ?? {};
+  if (!url) return '(no request)';
+  const { pathname, search } = new URL(url, 'http://localhost');
+  return `${method ?? 'GET'} ${pathname}${search}`;
+}
+
+/** Per issue: the requests that hit it, what the error policy kept of them, what it dropped. */
+export function printIssues(failedByRoute, sink) {
+  console.log('     captured   kept  dropped  issue');
+  for (const [title, { kept, route }] of sinkFigures(sink).byIssue) {
+    const captured = failedByRoute.get(route) ?? 0;
+    console.log(
+      `    ${String(captured).padStart(9)} ${String(kept).padStart(6)} ${String(captured - kept).padStart(8)}  ${title} (${route})`,
+    );
+  }
+}
+
 /** What the sink holds: error events by issue, error drops by reason, other items by type. */
 export function sinkFigures(sink) {
   const events = sink.items('event');
   const byIssue = new Map();
-  for (const event of events) byIssue.set(issueTitle(event), (byIssue.get(issueTitle(event)) ?? 0) + 1);
+  for (const event of events) {
+    const title = issueTitle(event);
+    const seen = byIssue.get(title) ?? { kept: 0, route: routeOf(event) };
+    seen.kept++;
+    byIssue.set(title, seen);
+  }
   const errorDrops = {};
   for (const [key, quantity] of Object.entries(sink.discarded())) {
     const [reason, category] = key.split(':');

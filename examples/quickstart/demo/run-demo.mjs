@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printClosingTable, sinkFigures } from './closing-table.mjs';
+import { printClosingTable, printIssues, sinkFigures } from './closing-table.mjs';
 import { brokerUnavailable, seconds, startBroker, startForwarder, startSink } from './local-pipeline.mjs';
 import { startService } from './service-process.mjs';
 import { sendRequests, stormRequests } from './traffic.mjs';
@@ -55,8 +55,6 @@ async function pipeline() {
   say(`storm: ${STORM_REQUESTS} requests hit one bug in POST /checkout; a few rare errors among them`);
   const failedByRoute = new Map();
   let captured = await sendRequests(service.url, stormRequests(STORM_REQUESTS), failedByRoute);
-  for (const [route, count] of failedByRoute)
-    console.log(`    ${String(count).padStart(5)}  captured  ${route}`);
   let metrics = await service.metrics();
   const kept = metrics.errors?.kept ?? 0;
   if (sink) {
@@ -68,8 +66,7 @@ async function pipeline() {
     say(
       `the error policy kept ${kept} of ${captured}: the first 10 of each issue, then 1 in 10; in the sink:`,
     );
-    for (const [title, count] of sinkFigures(sink).byIssue)
-      console.log(`    ${String(count).padStart(5)}  kept      ${title}`);
+    printIssues(failedByRoute, sink);
   } else {
     say(`the error policy kept ${kept} of ${captured} errors`);
   }
@@ -147,8 +144,6 @@ async function httpOnly(why) {
   say(`storm: ${STORM_REQUESTS} requests hit one bug in POST /checkout; a few rare errors among them`);
   const failedByRoute = new Map();
   const captured = await sendRequests(service.url, stormRequests(STORM_REQUESTS), failedByRoute);
-  for (const [route, count] of failedByRoute)
-    console.log(`    ${String(count).padStart(5)}  captured  ${route}`);
   const metrics = await service.metrics();
   await service.stop();
   let received;
@@ -158,8 +153,7 @@ async function httpOnly(why) {
       return figures.events + figures.dropped >= captured;
     }, 20_000).catch(() => undefined);
     received = sinkFigures(sink);
-    for (const [title, count] of received.byIssue)
-      console.log(`    ${String(count).padStart(5)}  kept      ${title}`);
+    printIssues(failedByRoute, sink);
   }
   return printClosingTable({ captured, metrics, received });
 }
