@@ -1,0 +1,13 @@
+export type { AlertEvaluator, AlertRulesOptions } from './alert-evaluator.js';
+export { createAlertEvaluator } from './alert-evaluator.js';
+export type { AlertRuleName, AlertTransition } from './alert-transition.js';
+export type { DegradationOptions, DegradationRule } from './degradation-rule.js';
+export { createDegradationRule, percentileOf } from './degradation-rule.js';
+export type { EpisodeBook, EpisodeRecord } from './episode-book.js';
+export { createEpisodeBook } from './episode-book.js';
+export type { DurationObservation, ErrorObservation, Observation } from './observations.js';
+export { observe } from './observations.js';
+export type { RegressionOptions, RegressionRule } from './regression-rule.js';
+export { createRegressionRule } from './regression-rule.js';
+export type { SpikeOptions, SpikeRule } from './spike-rule.js';
+export { createSpikeRule } from './spike-rule.js';

@@ -1,0 +1,142 @@
+import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
+import type { ErrorObservation } from './observations.js';
+
+export interface SpikeOptions {
+  /** Fires when a minute's volume exceeds the baseline by more than this. @default 200 (%, so 3x) */
+  increasePercent?: number;
+  /** The baseline: the mean volume of this many minutes before the one evaluated. @default 5 */
+  baselineMinutes?: number;
+  /** Below this many per minute nothing fires, whatever the baseline. @default 10 */
+  minPerMinute?: number;
+  /** Resolves after this many minutes back at or under the threshold. @default 2 */
+  resolveAfterMinutes?: number;
+  /** Evaluate per issue (project and fingerprint) and per project. @default both true */
+  perIssue?: boolean;
+  perProject?: boolean;
+  /** Subjects tracked at most; the least recently seen are forgotten. @default 10 000 */
+  maxSubjects?: number;
+}
+
+interface Subject {
+  project: string;
+  label: string;
+  counts: Map<number, number>;
+  /** Set while an episode is open: the baseline it fired against, kept until it resolves. */
+  episode?: { baseline: number; threshold: number; quiet: number; peak: number };
+  lastMinute: number;
+}
+
+export interface SpikeRule {
+  record(observation: ErrorObservation): void;
+  /** Evaluates minute `minute` for every subject; call once per minute, in order. */
+  close(minute: number): AlertTransition[];
+  readonly size: number;
+}
+
+/**
+ * The seed's issue spike: a minute whose true volume is more than `increasePercent` above the
+ * mean of the `baselineMinutes` before it (missing minutes count 0), and at least
+ * `minPerMinute`; nothing fires in the first `baselineMinutes` of data. The baseline is frozen when it fires, so the episode resolves when the volume
+ * is back under that threshold, not when a rolling mean has caught up with the storm.
+ */
+export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
+  const factor = 1 + (options.increasePercent ?? 200) / 100;
+  const baselineMinutes = options.baselineMinutes ?? 5;
+  const minPerMinute = options.minPerMinute ?? 10;
+  const resolveAfter = options.resolveAfterMinutes ?? 2;
+  const maxSubjects = options.maxSubjects ?? 10_000;
+  const subjects = new Map<string, Subject>();
+  // No baseline before this many minutes of data: at start-up everything would look like a spike.
+  let warmUntil: number | undefined;
+
+  const touch = (key: string, project: string, label: string, minute: number): Subject => {
+    let subject = subjects.get(key);
+    if (subject)
+      subjects.delete(key); // re-inserted last: Map order is recency
+    else subject = { project, label, counts: new Map(), lastMinute: minute };
+    subjects.set(key, subject);
+    if (subjects.size > maxSubjects) {
+      for (const [oldKey, old] of subjects) {
+        if (!old.episode) {
+          subjects.delete(oldKey);
+          break;
+        }
+      }
+    }
+    return subject;
+  };
+
+  return {
+    record(observation) {
+      const minute = Math.floor(observation.at / MINUTE_MS);
+      warmUntil ??= minute + baselineMinutes;
+      const add = (key: string, label: string) => {
+        const subject = touch(key, observation.project, label, minute);
+        subject.counts.set(minute, (subject.counts.get(minute) ?? 0) + observation.weight);
+        subject.lastMinute = Math.max(subject.lastMinute, minute);
+      };
+      if (options.perProject ?? true)
+        add(`spike:project:${observation.project}`, `project ${observation.project}`);
+      if (options.perIssue ?? true) {
+        add(`spike:issue:${observation.project}:${observation.fingerprint}`, observation.title);
+      }
+    },
+    close(minute) {
+      const transitions: AlertTransition[] = [];
+      const at = (minute + 1) * MINUTE_MS;
+      for (const [key, subject] of subjects) {
+        const current = subject.counts.get(minute) ?? 0;
+        let sum = 0;
+        for (let m = minute - baselineMinutes; m < minute; m++) sum += subject.counts.get(m) ?? 0;
+        const baseline = sum / baselineMinutes;
+        const episode = subject.episode;
+        if (episode) {
+          episode.peak = Math.max(episode.peak, current);
+          episode.quiet = current > episode.threshold ? 0 : episode.quiet + 1;
+          if (episode.quiet >= resolveAfter) {
+            subject.episode = undefined;
+            transitions.push({
+              rule: 'spike',
+              key,
+              status: 'resolved',
+              project: subject.project,
+              summary: `Spike over: ${subject.label} at ${current}/min (threshold ${round(episode.threshold)}/min)`,
+              details: { perMinute: current, baseline: round(episode.baseline), peak: episode.peak },
+              at,
+            });
+          }
+        } else if (
+          minute >= (warmUntil ?? Number.POSITIVE_INFINITY) &&
+          current >= minPerMinute &&
+          current > baseline * factor
+        ) {
+          const threshold = baseline * factor;
+          subject.episode = { baseline, threshold, quiet: 0, peak: current };
+          transitions.push({
+            rule: 'spike',
+            key,
+            status: 'firing',
+            project: subject.project,
+            summary: `Spike: ${subject.label} at ${current}/min, ${round(baseline)}/min over the ${baselineMinutes} minutes before`,
+            details: {
+              perMinute: current,
+              baseline: round(baseline),
+              increasePercent: baseline > 0 ? Math.round((current / baseline - 1) * 100) : null,
+            },
+            at,
+          });
+        }
+        for (const m of subject.counts.keys()) if (m <= minute - baselineMinutes) subject.counts.delete(m);
+        if (subject.counts.size === 0 && !subject.episode) subjects.delete(key);
+      }
+      return transitions;
+    },
+    get size() {
+      return subjects.size;
+    },
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
