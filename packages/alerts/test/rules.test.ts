@@ -16,7 +16,7 @@ function observed(events: Event[]) {
   );
 }
 
-function error(value: string, at: number, extra: Partial<Event> = {}): ErrorEvent {
+function error(value: string, at: number, extra: Partial<ErrorEvent> = {}): ErrorEvent {
   return {
     type: undefined,
     event_id: Math.random().toString(16).slice(2).padEnd(32, '0'),
@@ -102,7 +102,7 @@ describe('spike', () => {
 });
 
 describe('regression', () => {
-  const release = (name: string, values: string[], minute: number, level: Event['level'] = 'error') =>
+  const release = (name: string, values: string[], minute: number, level: ErrorEvent['level'] = 'error') =>
     values.map((value, i) => error(value, T0 + minute * MIN + i * 1000, { release: name, level }));
 
   it('fires once for a release with more than 5 new high-severity issues', () => {
@@ -130,7 +130,7 @@ describe('regression', () => {
 
 describe('degradation', () => {
   const evaluator = () => createAlertEvaluator({ graceMs: 0, spike: false, regression: false });
-  const spans = (durations: number[]) => {
+  const spans = (durations: [number, number][]) => {
     const items = durations.map(([start, end]) => ({
       trace_id: 'c'.repeat(32),
       span_id: 'd'.repeat(16),
