@@ -1,6 +1,12 @@
 export type { AlertEvaluator, AlertRulesOptions } from './alert-evaluator.js';
 export { createAlertEvaluator } from './alert-evaluator.js';
 export type { AlertRuleName, AlertTransition } from './alert-transition.js';
+export type { AlertChannel, ChannelName } from './channels/alert-channel.js';
+export { createOpsgenieChannel, OPSGENIE_API_URL } from './channels/opsgenie-channel.js';
+export { createPagerDutyChannel, PAGERDUTY_EVENTS_URL } from './channels/pagerduty-channel.js';
+export type { PostJsonOptions } from './channels/post-json.js';
+export { createSlackChannel } from './channels/slack-channel.js';
+export { createWebhookChannel } from './channels/webhook-channel.js';
 export type { DegradationOptions, DegradationRule } from './degradation-rule.js';
 export { createDegradationRule, percentileOf } from './degradation-rule.js';
 export type { EpisodeBook, EpisodeRecord } from './episode-book.js';
