@@ -1,12 +1,17 @@
 export type { AlertEvaluator, AlertRulesOptions } from './alert-evaluator.js';
 export { createAlertEvaluator } from './alert-evaluator.js';
+export type { AlertNotifier } from './alert-notifier.js';
+export { createAlertNotifier } from './alert-notifier.js';
 export type { AlertRuleName, AlertTransition } from './alert-transition.js';
+export type { AlertChannelsOptions, AlertsOptions } from './alerts-options.js';
 export type { AlertChannel, ChannelName } from './channels/alert-channel.js';
 export { createOpsgenieChannel, OPSGENIE_API_URL } from './channels/opsgenie-channel.js';
 export { createPagerDutyChannel, PAGERDUTY_EVENTS_URL } from './channels/pagerduty-channel.js';
 export type { PostJsonOptions } from './channels/post-json.js';
 export { createSlackChannel } from './channels/slack-channel.js';
 export { createWebhookChannel } from './channels/webhook-channel.js';
+export type { AlertsService, AlertsStats } from './create-alerts-service.js';
+export { createAlertsService } from './create-alerts-service.js';
 export type { DegradationOptions, DegradationRule } from './degradation-rule.js';
 export { createDegradationRule, percentileOf } from './degradation-rule.js';
 export type { EpisodeBook, EpisodeRecord } from './episode-book.js';
@@ -15,5 +20,7 @@ export type { DurationObservation, ErrorObservation, Observation } from './obser
 export { observe } from './observations.js';
 export type { RegressionOptions, RegressionRule } from './regression-rule.js';
 export { createRegressionRule } from './regression-rule.js';
+export type { ResolvedAlertsConfig } from './resolve-alerts-config.js';
+export { AlertsConfigError, resolveAlertsConfig } from './resolve-alerts-config.js';
 export type { SpikeOptions, SpikeRule } from './spike-rule.js';
 export { createSpikeRule } from './spike-rule.js';

@@ -1,0 +1,48 @@
+import type { Logger, LogLevel } from '@faultline/contract';
+import type { AlertRulesOptions } from './alert-evaluator.js';
+import type { AlertRuleName } from './alert-transition.js';
+import type { ChannelName } from './channels/alert-channel.js';
+
+export interface AlertChannelsOptions {
+  /** Env: `FAULTLINE_ALERTS_SLACK_WEBHOOK_URL`. */
+  slack?: { webhookUrl: string };
+  /** Env: `FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY` (and `_URL`). @default url the Events API v2 */
+  pagerduty?: { routingKey: string; url?: string };
+  /** Env: `FAULTLINE_ALERTS_OPSGENIE_API_KEY` (and `_URL`, e.g. the EU API). @default url the Alert API */
+  opsgenie?: { apiKey: string; url?: string };
+  /** Env: `FAULTLINE_ALERTS_WEBHOOK_URL`. */
+  webhook?: { url: string };
+}
+
+export interface AlertsOptions {
+  /** Env: `FAULTLINE_ALERTS_BROKERS`. Required. */
+  brokers: string[];
+  /** The envelope topic. Env: `FAULTLINE_ALERTS_TOPIC`. @default 'sentry-envelopes' */
+  topic?: string;
+  /** Its own consumer group, apart from the forwarder's. Env: `FAULTLINE_ALERTS_GROUP`. @default 'faultline-alerts' */
+  groupId?: string;
+  /** Compacted topic holding the open episodes across restarts. @default '<topic>.alerts-state' */
+  stateTopic?: string;
+  /** Thresholds and windows; the seed's values by default. */
+  rules?: AlertRulesOptions;
+  channels?: AlertChannelsOptions;
+  /**
+   * Which channels each rule notifies. A route to a channel that is not configured is an error.
+   * @default spike: pagerduty, regression: slack, degradation: opsgenie (the seed's), each plus
+   * webhook when one is configured; only the configured channels
+   */
+  routes?: Partial<Record<AlertRuleName, ChannelName[]>>;
+  /** Print what would be sent instead of sending it. Env: `FAULTLINE_ALERTS_DRY_RUN`. @default false */
+  dryRun?: boolean;
+  /** How far back the topic is read at start to rebuild the rules' windows. @default 65 minutes */
+  lookbackMinutes?: number;
+  /** How often minutes are closed and evaluated. @default 5 000 ms */
+  tickMs?: number;
+  /** TLS to the brokers. @default false */
+  ssl?: boolean;
+  logLevel?: LogLevel;
+  /** @default one JSON line per entry on stdout */
+  logger?: Logger;
+  /** @default Date.now */
+  clock?: () => number;
+}

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { isLogLevel } from '@faultline/contract';
+import { createAlertsService } from './create-alerts-service.js';
+import { AlertsConfigError } from './resolve-alerts-config.js';
+
+const HELP = `faultline-alerts: the seed's alert rules on the envelope topic, on true volume
+
+Usage: faultline-alerts [options]
+  --brokers <list>     FAULTLINE_ALERTS_BROKERS          host:port,host:port (required)
+  --topic <name>       FAULTLINE_ALERTS_TOPIC            default sentry-envelopes
+  --group <id>         FAULTLINE_ALERTS_GROUP            default faultline-alerts
+  --rules <file>       FAULTLINE_ALERTS_RULES_FILE       YAML or JSON: rules, routes, channels
+  --dry-run            FAULTLINE_ALERTS_DRY_RUN          print what would be sent, send nothing
+  --log-level <level>  FAULTLINE_ALERTS_LOG_LEVEL        debug, info, warn or error; default info
+Channels (environment only; never logged):
+  FAULTLINE_ALERTS_SLACK_WEBHOOK_URL, FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY,
+  FAULTLINE_ALERTS_OPSGENIE_API_KEY (FAULTLINE_ALERTS_OPSGENIE_URL for the EU API),
+  FAULTLINE_ALERTS_WEBHOOK_URL
+Thresholds: FAULTLINE_ALERTS_SPIKE_INCREASE_PERCENT (200), _SPIKE_BASELINE_MINUTES (5),
+  _SPIKE_MIN_PER_MINUTE (10), _REGRESSION_NEW_ISSUES (5), _REGRESSION_WINDOW_MINUTES (60),
+  _DEGRADATION_FACTOR (2), _DEGRADATION_MINUTES (3), _DEGRADATION_PERCENTILE (95);
+  FAULTLINE_ALERTS_SPIKE=off (and _REGRESSION, _DEGRADATION) turns a rule off.
+`;
+
+/** Parses arguments and environment, runs until SIGTERM/SIGINT, and returns the exit code. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        brokers: { type: 'string' },
+        topic: { type: 'string' },
+        group: { type: 'string' },
+        rules: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`faultline-alerts: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const merged = { ...env };
+  const flag = (name: string, variable: string) => {
+    if (typeof values[name] === 'string') merged[variable] = values[name] as string;
+  };
+  flag('brokers', 'FAULTLINE_ALERTS_BROKERS');
+  flag('topic', 'FAULTLINE_ALERTS_TOPIC');
+  flag('group', 'FAULTLINE_ALERTS_GROUP');
+  flag('rules', 'FAULTLINE_ALERTS_RULES_FILE');
+  if (values['dry-run']) merged.FAULTLINE_ALERTS_DRY_RUN = 'true';
+  const logLevel = (
+    typeof values['log-level'] === 'string' ? values['log-level'] : env.FAULTLINE_ALERTS_LOG_LEVEL
+  )?.toLowerCase();
+  if (logLevel !== undefined && !isLogLevel(logLevel)) {
+    process.stderr.write(
+      `faultline-alerts: FAULTLINE_ALERTS_LOG_LEVEL=${JSON.stringify(logLevel)}: expected debug, info, warn or error\n`,
+    );
+    return 2;
+  }
+  let service: ReturnType<typeof createAlertsService>;
+  try {
+    service = createAlertsService({ logLevel: logLevel as 'info' | undefined }, merged);
+  } catch (error) {
+    if (error instanceof AlertsConfigError) {
+      process.stderr.write(`faultline-alerts: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
+  });
+  try {
+    await service.start();
+  } catch (error) {
+    process.stderr.write(`faultline-alerts: could not start: ${(error as Error).message}\n`);
+    await service.stop();
+    return 1;
+  }
+  await stopped;
+  await service.stop();
+  return 0;
+}

@@ -1,0 +1,175 @@
+import { type Logger, prefixLogger } from '@faultline/contract';
+import { Kafka, type logCreator, logLevel, type Producer } from 'kafkajs';
+import { createAlertEvaluator } from './alert-evaluator.js';
+import { createAlertNotifier } from './alert-notifier.js';
+import type { AlertTransition } from './alert-transition.js';
+import type { AlertsOptions } from './alerts-options.js';
+import { createEpisodeBook } from './episode-book.js';
+import { observe } from './observations.js';
+import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
+import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
+
+export interface AlertsStats {
+  envelopes: number;
+  observations: number;
+  /** Transitions sent (or, in a dry run, printed). */
+  sent: number;
+  /** Transitions the episode book held back: already sent before a restart, or out of order. */
+  suppressed: number;
+  /** Whether the rebuild read of the last `lookbackMinutes` is done and minutes are evaluated. */
+  caughtUp: boolean;
+}
+
+export interface AlertsService {
+  /** Restores the episodes, reads the lookback window again, then evaluates every `tickMs`. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Evaluates the minutes that have ended (the timer calls it; tests with a fake clock too). */
+  tick(): Promise<void>;
+  readonly stats: AlertsStats;
+  readonly config: ResolvedAlertsConfig;
+}
+
+/**
+ * Consumes the envelope topic in its own group and evaluates the rules on true volume. State is
+ * rebuilt at start from the last `lookbackMinutes` of the topic, and what was already sent is in
+ * a compacted state topic, so a restart neither forgets an open episode nor sends it twice.
+ */
+export function createAlertsService(
+  options: Partial<AlertsOptions> = {},
+  env: Record<string, string | undefined> = process.env,
+): AlertsService {
+  const config = resolveAlertsConfig(options, env);
+  const logger = options.logger ?? jsonLogger(options.logLevel ?? 'info');
+  const clock = options.clock ?? Date.now;
+  const kafka = new Kafka({
+    brokers: config.brokers,
+    clientId: 'faultline-alerts',
+    ssl: options.ssl,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
+  });
+  const evaluator = createAlertEvaluator(config.rules);
+  const book = createEpisodeBook();
+  const notifier = createAlertNotifier({ ...config, logger });
+  const stats: AlertsStats = { envelopes: 0, observations: 0, sent: 0, suppressed: 0, caughtUp: false };
+  const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
+  let producer: Producer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // Transitions are handled one at a time, in order: the book and the state topic stay in step.
+  let handling = Promise.resolve();
+
+  const handle = (transitions: AlertTransition[]) => {
+    if (transitions.length === 0) return handling;
+    handling = handling.then(async () => {
+      for (const transition of transitions) {
+        if (!book.admit(transition)) {
+          stats.suppressed++;
+          continue;
+        }
+        await notifier.notify(transition);
+        stats.sent++;
+        const record = book.sent(transition);
+        await producer
+          ?.send({
+            topic: config.stateTopic,
+            messages: [{ key: transition.key, value: JSON.stringify(record) }],
+          })
+          .catch((error: Error) =>
+            logger.warn('could not record an episode; a restart may send it again', { error: error.message }),
+          );
+      }
+    });
+    return handling;
+  };
+
+  return {
+    config,
+    stats,
+    async start() {
+      await ensureStateTopic(kafka, config.stateTopic);
+      producer = kafka.producer();
+      await producer.connect();
+      const restored = await restoreEpisodes(kafka, config.stateTopic, book);
+
+      const admin = kafka.admin();
+      await admin.connect();
+      const since = clock() - config.lookbackMinutes * 60_000;
+      const [starts, ends] = await Promise.all([
+        admin.fetchTopicOffsetsByTimestamp(config.topic, since),
+        admin.fetchTopicOffsets(config.topic),
+      ]).finally(() => admin.disconnect());
+      const pending = new Map<number, number>();
+      for (const { partition, high } of ends) {
+        const start = Number(starts.find((s) => s.partition === partition)?.offset ?? high);
+        if (start < Number(high)) pending.set(partition, Number(high));
+      }
+      const caughtUp = () => {
+        if (stats.caughtUp || pending.size > 0) return;
+        stats.caughtUp = true;
+        logger.info('rebuilt: evaluating', {
+          envelopes: stats.envelopes,
+          episodes: restored,
+          lookbackMinutes: config.lookbackMinutes,
+        });
+      };
+
+      await consumer.connect();
+      await consumer.subscribe({ topic: config.topic });
+      await consumer.run({
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          for (const message of batch.messages) {
+            stats.envelopes++;
+            const observations = message.value ? observe(message.value) : [];
+            stats.observations += observations.length;
+            await handle(evaluator.observe(observations));
+            resolveOffset(message.offset);
+            if (Number(message.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
+              pending.delete(batch.partition);
+              caughtUp();
+            }
+          }
+          await heartbeat();
+        },
+      });
+      // The rules' windows are rebuilt from the lookback window, whatever the group committed.
+      for (const { partition, offset } of starts) {
+        consumer.seek({ topic: config.topic, partition, offset: String(offset) });
+      }
+      caughtUp();
+      timer = setInterval(() => void this.tick(), config.tickMs);
+      timer.unref();
+    },
+    async tick() {
+      if (!stats.caughtUp) return;
+      await handle(evaluator.tick(clock()));
+    },
+    async stop() {
+      clearInterval(timer);
+      await handling;
+      await consumer.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+function kafkaLogs(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      if (level <= logLevel.WARN) logger.warn(`${namespace}: ${log.message}`);
+    };
+}
+
+function jsonLogger(threshold: 'debug' | 'info' | 'warn' | 'error'): Logger {
+  const rank = { debug: 10, info: 20, warn: 30, error: 40 };
+  const at =
+    (level: keyof typeof rank) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (rank[level] >= rank[threshold]) {
+        process.stdout.write(
+          `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`,
+        );
+      }
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import { parse as parseYaml } from 'yaml';
+import type { AlertRulesOptions } from './alert-evaluator.js';
+import type { AlertRuleName } from './alert-transition.js';
+import type { AlertChannelsOptions, AlertsOptions } from './alerts-options.js';
+import type { ChannelName } from './channels/alert-channel.js';
+
+const RULES: readonly AlertRuleName[] = ['spike', 'regression', 'degradation'];
+const CHANNELS: readonly ChannelName[] = ['slack', 'pagerduty', 'opsgenie', 'webhook'];
+const SEED_ROUTES: Record<AlertRuleName, ChannelName> = {
+  spike: 'pagerduty',
+  regression: 'slack',
+  degradation: 'opsgenie',
+};
+
+/** Each rule's numeric settings: the file's key, its environment variable, and its bounds. */
+const NUMBERS: Record<AlertRuleName, [key: string, variable: string, min: number, max: number][]> = {
+  spike: [
+    ['increasePercent', 'FAULTLINE_ALERTS_SPIKE_INCREASE_PERCENT', 1, 100_000],
+    ['baselineMinutes', 'FAULTLINE_ALERTS_SPIKE_BASELINE_MINUTES', 1, 60],
+    ['minPerMinute', 'FAULTLINE_ALERTS_SPIKE_MIN_PER_MINUTE', 1, 1e9],
+    ['resolveAfterMinutes', 'FAULTLINE_ALERTS_SPIKE_RESOLVE_AFTER_MINUTES', 1, 60],
+  ],
+  regression: [
+    ['newIssues', 'FAULTLINE_ALERTS_REGRESSION_NEW_ISSUES', 1, 10_000],
+    ['windowMinutes', 'FAULTLINE_ALERTS_REGRESSION_WINDOW_MINUTES', 1, 7 * 24 * 60],
+  ],
+  degradation: [
+    ['factor', 'FAULTLINE_ALERTS_DEGRADATION_FACTOR', 1.01, 1000],
+    ['consecutiveMinutes', 'FAULTLINE_ALERTS_DEGRADATION_MINUTES', 1, 60],
+    ['percentile', 'FAULTLINE_ALERTS_DEGRADATION_PERCENTILE', 1, 100],
+    ['baselineMinutes', 'FAULTLINE_ALERTS_DEGRADATION_BASELINE_MINUTES', 1, 24 * 60],
+  ],
+};
+
+/** Every problem at once, each naming the setting, so one start-up fixes them all. */
+export class AlertsConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid alerts configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'AlertsConfigError';
+  }
+}
+
+export interface ResolvedAlertsConfig {
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  stateTopic: string;
+  rules: AlertRulesOptions;
+  channels: AlertChannelsOptions;
+  routes: Record<AlertRuleName, ChannelName[]>;
+  dryRun: boolean;
+  lookbackMinutes: number;
+  tickMs: number;
+}
+
+/**
+ * Options, then the rule file (`FAULTLINE_ALERTS_RULES_FILE`, YAML or JSON, with the shape of
+ * `AlertsOptions` less the Kafka settings), then `FAULTLINE_ALERTS_*` variables, each overriding
+ * the one before. Throws an {@link AlertsConfigError} listing every problem.
+ */
+export function resolveAlertsConfig(
+  options: Partial<AlertsOptions> = {},
+  env: Record<string, string | undefined> = process.env,
+): ResolvedAlertsConfig {
+  const problems: string[] = [];
+  const file = readRuleFile(env.FAULTLINE_ALERTS_RULES_FILE, problems);
+  for (const key of Object.keys(file)) {
+    if (!['rules', 'routes', 'channels', 'dryRun', 'lookbackMinutes'].includes(key)) {
+      problems.push(
+        `rule file: unknown key "${key}" (expected rules, routes, channels, dryRun, lookbackMinutes)`,
+      );
+    }
+  }
+
+  const rules: AlertRulesOptions = {};
+  const fileRules = object(file.rules, 'rule file: rules', problems);
+  const optionRules = (options.rules ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(fileRules)) {
+    if (!RULES.includes(key as AlertRuleName))
+      problems.push(`rule file: rules.${key} is not a rule (${RULES.join(', ')})`);
+  }
+  for (const rule of RULES) {
+    const fromOptions = optionRules[rule];
+    const fromFile = fileRules[rule];
+    if (
+      fromOptions === false ||
+      fromFile === false ||
+      env[`FAULTLINE_ALERTS_${rule.toUpperCase()}`] === 'off'
+    ) {
+      rules[rule] = false;
+      continue;
+    }
+    const settings: Record<string, number> = {
+      ...(object(fromOptions, `options.rules.${rule}`, problems) as object),
+    };
+    const fileSettings = object(fromFile, `rule file: rules.${rule}`, problems);
+    const known = NUMBERS[rule].map(([key]) => key);
+    for (const [key, value] of Object.entries(fileSettings)) {
+      if (!known.includes(key)) {
+        problems.push(`rule file: rules.${rule}.${key} is not a setting (${known.join(', ')})`);
+        continue;
+      }
+      settings[key] = value as number;
+    }
+    for (const [key, variable, min, max] of NUMBERS[rule]) {
+      const raw = env[variable];
+      const value = raw !== undefined && raw.trim() !== '' ? Number(raw) : settings[key];
+      if (value === undefined) continue;
+      const where = raw !== undefined && raw.trim() !== '' ? variable : `rules.${rule}.${key}`;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+        problems.push(`${where}=${JSON.stringify(raw ?? value)}: expected a number from ${min} to ${max}`);
+        continue;
+      }
+      settings[key] = value;
+    }
+    (rules as Record<string, unknown>)[rule] = settings;
+  }
+
+  const fileChannels = object(file.channels, 'rule file: channels', problems) as AlertChannelsOptions;
+  const channels: AlertChannelsOptions = { ...fileChannels, ...options.channels };
+  const secret = (variable: string) => env[variable]?.trim() || undefined;
+  const slack = secret('FAULTLINE_ALERTS_SLACK_WEBHOOK_URL');
+  if (slack) channels.slack = { webhookUrl: slack };
+  const routingKey = secret('FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY');
+  if (routingKey) channels.pagerduty = { ...channels.pagerduty, routingKey };
+  if (secret('FAULTLINE_ALERTS_PAGERDUTY_URL') && channels.pagerduty) {
+    channels.pagerduty.url = secret('FAULTLINE_ALERTS_PAGERDUTY_URL');
+  }
+  const apiKey = secret('FAULTLINE_ALERTS_OPSGENIE_API_KEY');
+  if (apiKey) channels.opsgenie = { ...channels.opsgenie, apiKey };
+  if (secret('FAULTLINE_ALERTS_OPSGENIE_URL') && channels.opsgenie) {
+    channels.opsgenie.url = secret('FAULTLINE_ALERTS_OPSGENIE_URL');
+  }
+  const webhook = secret('FAULTLINE_ALERTS_WEBHOOK_URL');
+  if (webhook) channels.webhook = { url: webhook };
+  for (const [name, url] of [
+    ['slack', channels.slack?.webhookUrl],
+    ['pagerduty', channels.pagerduty?.url],
+    ['opsgenie', channels.opsgenie?.url],
+    ['webhook', channels.webhook?.url],
+  ] as const) {
+    // Never echo the value: webhook URLs carry their secret in the path.
+    if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url))
+      problems.push(`${name}: its URL is not an http(s) URL`);
+  }
+  if (channels.pagerduty && !channels.pagerduty.routingKey) problems.push('pagerduty: no routing key');
+  if (channels.opsgenie && !channels.opsgenie.apiKey) problems.push('opsgenie: no API key');
+
+  const configured = CHANNELS.filter((name) => channels[name] !== undefined);
+  const dryRun =
+    parseFlag(env.FAULTLINE_ALERTS_DRY_RUN, 'FAULTLINE_ALERTS_DRY_RUN', problems) ??
+    options.dryRun ??
+    file.dryRun === true;
+  const fileRoutes = object(file.routes, 'rule file: routes', problems);
+  const routes = {} as Record<AlertRuleName, ChannelName[]>;
+  for (const rule of RULES) {
+    const given = options.routes?.[rule] ?? fileRoutes[rule];
+    if (given === undefined) {
+      routes[rule] = [SEED_ROUTES[rule], 'webhook'].filter((c) =>
+        configured.includes(c as ChannelName),
+      ) as ChannelName[];
+      continue;
+    }
+    const list = Array.isArray(given) ? given : [given];
+    routes[rule] = [];
+    for (const channel of list) {
+      if (!CHANNELS.includes(channel))
+        problems.push(`routes.${rule}: "${channel}" is not a channel (${CHANNELS.join(', ')})`);
+      else if (!configured.includes(channel) && !dryRun)
+        problems.push(`routes.${rule}: ${channel} is not configured`);
+      else routes[rule].push(channel);
+    }
+  }
+  if (configured.length === 0 && !dryRun) {
+    problems.push(
+      'no channel configured: set FAULTLINE_ALERTS_SLACK_WEBHOOK_URL, _PAGERDUTY_ROUTING_KEY, _OPSGENIE_API_KEY or _WEBHOOK_URL (or use --dry-run)',
+    );
+  }
+
+  const brokers = (env.FAULTLINE_ALERTS_BROKERS?.split(',') ?? options.brokers ?? [])
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0)
+    problems.push('FAULTLINE_ALERTS_BROKERS (or --brokers): expected host:port pairs');
+  const topic = env.FAULTLINE_ALERTS_TOPIC?.trim() || options.topic || DEFAULT_ENVELOPE_TOPIC;
+  const lookback =
+    options.lookbackMinutes ?? (typeof file.lookbackMinutes === 'number' ? file.lookbackMinutes : 65);
+  if (!Number.isInteger(lookback) || lookback < 1)
+    problems.push('lookbackMinutes: expected a whole number of at least 1');
+
+  if (problems.length > 0) throw new AlertsConfigError(problems);
+  return {
+    brokers,
+    topic,
+    groupId: env.FAULTLINE_ALERTS_GROUP?.trim() || options.groupId || 'faultline-alerts',
+    stateTopic: options.stateTopic ?? `${topic}.alerts-state`,
+    rules,
+    channels,
+    routes,
+    dryRun,
+    lookbackMinutes: lookback,
+    tickMs: options.tickMs ?? 5_000,
+  };
+}
+
+function readRuleFile(path: string | undefined, problems: string[]): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(
+      `FAULTLINE_ALERTS_RULES_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+    return {};
+  }
+  try {
+    const parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+    problems.push(`FAULTLINE_ALERTS_RULES_FILE: ${path} does not hold a mapping`);
+  } catch (error) {
+    problems.push(
+      `FAULTLINE_ALERTS_RULES_FILE: ${path} does not parse: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  return {};
+}
+
+function object(value: unknown, where: string, problems: string[]): Record<string, unknown> {
+  if (value === undefined || value === null || value === false) return {};
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  problems.push(`${where}: expected a mapping`);
+  return {};
+}
+
+function parseFlag(raw: string | undefined, name: string, problems: string[]): boolean | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const text = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+  return undefined;
+}

@@ -1,0 +1,58 @@
+import type { Kafka } from 'kafkajs';
+import type { EpisodeBook, EpisodeRecord } from './episode-book.js';
+
+/**
+ * The open and recently closed episodes, one record per subject in a compacted topic: small
+ * (a few bytes per alert), and enough for a new instance to know what was already sent.
+ */
+export async function ensureStateTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads the state topic from its start to its current end into the book; resolves with the count. */
+export async function restoreEpisodes(kafka: Kafka, topic: string, book: EpisodeBook): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const pending = new Map(
+    ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]),
+  );
+  if (pending.size === 0) return 0;
+  // A group of its own each time: KafkaJS reads a topic whole only through a group.
+  const consumer = kafka.consumer({ groupId: `faultline-alerts-state-${process.pid}-${Date.now()}` });
+  let restored = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const key = message.key?.toString();
+            if (key && message.value) {
+              book.restore(key, JSON.parse(message.value.toString('utf8')) as EpisodeRecord);
+              restored++;
+            }
+            if (Number(message.offset) + 1 >= (pending.get(partition) ?? 0)) pending.delete(partition);
+            if (pending.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return restored;
+}

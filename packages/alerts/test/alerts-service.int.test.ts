@@ -1,0 +1,191 @@
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@faultline/contract';
+import { createTopic, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type AlertsService, createAlertsService } from '../src/index.js';
+import { type Receiver, startReceiver } from './receiver.js';
+
+// Real broker; envelopes produced by the real SDK through Faultline's Kafka transport (the
+// fixture), at event times chosen by the test; the alerts service runs on a fake clock that the
+// test moves past the minutes it wants evaluated. A local receiver stands in for the webhook.
+const FIXTURE = fileURLToPath(new URL('./fixtures/plan-service.mjs', import.meta.url));
+const MIN = 60_000;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Step {
+  errors?: string;
+  spans?: string;
+  minute: number;
+  count: number;
+  release?: string;
+  level?: string;
+  durationMs?: number;
+}
+
+async function capture(topic: string, project: number, base: number, plan: Step[]): Promise<void> {
+  const result = await runNodeScript(FIXTURE, {
+    env: {
+      PATH: process.env.PATH,
+      SENTRY_DSN: `http://publickey@127.0.0.1:9/${project}`,
+      FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+      FAULTLINE_KAFKA_TOPIC: topic,
+      FAULTLINE_SPOOL_DIR: `/tmp/${uniqueName('alerts-spool')}`,
+      FIXTURE_BASE: String(base),
+      FIXTURE_PLAN: JSON.stringify(plan),
+    },
+    timeoutMs: 60_000,
+  });
+  expect(result.stdout, result.stderr).toContain('closed true');
+}
+
+/** A service reading `topic` on a fake clock, sending to `hook` through the webhook channel. */
+async function alerts(
+  topic: string,
+  stateTopic: string,
+  hook: Receiver,
+  clock: () => number,
+): Promise<AlertsService> {
+  const service = createAlertsService(
+    {
+      brokers: inject('kafkaBrokers'),
+      topic,
+      groupId: uniqueName('alerts'),
+      stateTopic,
+      channels: { webhook: { url: `${hook.url}/alerts` } },
+      tickMs: 100,
+      clock,
+      logger: silentLogger,
+    },
+    {},
+  );
+  cleanups.push(() => service.stop());
+  await service.start();
+  await waitUntil(() => (service.stats.caughtUp ? true : undefined), {
+    what: 'the rebuild',
+    timeoutMs: 30_000,
+  });
+  return service;
+}
+
+const sent = (hook: Receiver) => hook.received.map((r) => `${r.body.status} ${r.body.key}`);
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+
+describe('alerts on the envelope topic, on true volume', () => {
+  it('fires a spike once on a storm the error policy thinned, survives a restart, and resolves once', async () => {
+    const topic = uniqueName('alerts-spike');
+    await createTopic(inject('kafkaBrokers'), topic, 3);
+    const hook = await startReceiver();
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+    // Project 42: 20/min for 7 minutes, then 900 of one error in minute 7. Project 43: steady only.
+    await capture(topic, 42, base, [
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+      { errors: 'storm', minute: 7, count: 900 },
+    ]);
+    await capture(
+      topic,
+      43,
+      base,
+      [0, 1, 2, 3, 4, 5, 6, 7].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+    );
+    let now = base + 8 * MIN + 20_000;
+    const stateTopic = uniqueName('alerts-state');
+    const first = await alerts(topic, stateTopic, hook, () => now);
+    await waitUntil(() => (hook.received.length >= 2 ? true : undefined), {
+      what: 'the spike',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    expect(sent(hook).sort()).toEqual(['firing spike:issue:42:TypeError | storm', 'firing spike:project:42']);
+    const storm = hook.received.find((r) => String(r.body.key).startsWith('spike:issue'));
+    // The kept events were a few dozen; the rule counted what they stood for.
+    expect((storm?.body.details as { perMinute: number }).perMinute).toBeGreaterThan(500);
+
+    // A restart in the middle of the episode: the new instance rebuilds, and sends nothing again.
+    await first.stop();
+    const second = await alerts(topic, stateTopic, hook, () => now);
+    await settle();
+    expect(second.stats.suppressed).toBe(2);
+    expect(hook.received).toHaveLength(2);
+
+    // Two quiet minutes: it resolves, once per episode.
+    await capture(
+      topic,
+      42,
+      base,
+      [8, 9].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+    );
+    now = base + 10 * MIN + 20_000;
+    await waitUntil(() => (hook.received.length >= 4 ? true : undefined), {
+      what: 'the resolve',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    expect(sent(hook).slice(2).sort()).toEqual([
+      'resolved spike:issue:42:TypeError | storm',
+      'resolved spike:project:42',
+    ]);
+  });
+
+  it('fires a regression for a release with more than 5 new errors, not for one with 5', async () => {
+    const topic = uniqueName('alerts-regression');
+    await createTopic(inject('kafkaBrokers'), topic, 3);
+    const hook = await startReceiver();
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 5 * MIN;
+    const release = (name: string, values: string[], minute: number) =>
+      values.map((errors) => ({ errors, minute, count: 1, release: name }));
+    await capture(topic, 42, base, [
+      ...release('shop@1.0.0', ['alpha', 'beta'], 0),
+      ...release('shop@1.1.0', ['alpha', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'], 1),
+    ]);
+    await capture(topic, 43, base, [
+      ...release('shop@1.0.0', ['alpha', 'beta'], 0),
+      ...release('shop@1.1.0', ['gamma', 'delta', 'epsilon', 'zeta', 'eta'], 1),
+      { errors: 'iota', minute: 1, count: 1, release: 'shop@1.1.0', level: 'warning' },
+    ]);
+    await alerts(topic, uniqueName('alerts-state'), hook, () => base + 3 * MIN);
+    await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
+      what: 'the regression',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    expect(sent(hook)).toEqual(['firing regression:42:shop@1.1.0']);
+    expect((hook.received[0]?.body.details as { newIssues: string[] }).newIssues).toHaveLength(6);
+  });
+
+  it('fires a degradation after three slow minutes over the baseline, not for 1.5x, and resolves', async () => {
+    const topic = uniqueName('alerts-degradation');
+    await createTopic(inject('kafkaBrokers'), topic, 3);
+    const hook = await startReceiver();
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+    const minutes = (name: string, durations: number[]) =>
+      durations.map((durationMs, minute) => ({ spans: name, minute, count: 10, durationMs }));
+    await capture(topic, 42, base, [
+      ...minutes('GET /checkout', [100, 110, 95, 105, 100, 100, 300, 320, 310]),
+      ...minutes('GET /cart', [100, 100, 100, 100, 100, 100, 150, 150, 150]),
+    ]);
+    let now = base + 9 * MIN + 20_000;
+    await alerts(topic, uniqueName('alerts-state'), hook, () => now);
+    await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
+      what: 'the degradation',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    expect(sent(hook)).toEqual(['firing degradation:42:GET /checkout']);
+    await capture(topic, 42, base, minutes('GET /checkout', [0, 0, 0, 0, 0, 0, 0, 0, 0, 100]).slice(9));
+    now = base + 10 * MIN + 20_000;
+    await waitUntil(() => (hook.received.length >= 2 ? true : undefined), {
+      what: 'the resolve',
+      timeoutMs: 20_000,
+    });
+    expect(sent(hook)).toEqual([
+      'firing degradation:42:GET /checkout',
+      'resolved degradation:42:GET /checkout',
+    ]);
+  });
+});

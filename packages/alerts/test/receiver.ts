@@ -1,0 +1,30 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Receiver {
+  url: string;
+  received: { path: string; body: Record<string, unknown> }[];
+  close(): void;
+}
+
+/**
+ * A local HTTP receiver standing in for Slack, PagerDuty, Opsgenie or a webhook (they cannot be
+ * reached from here): records each JSON request and answers with the next status given (202 after).
+ */
+export async function startReceiver(statuses: number[] = []): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      response.writeHead(statuses.shift() ?? 202, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => server.close(),
+  };
+}
