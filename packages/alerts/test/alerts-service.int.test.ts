@@ -155,7 +155,9 @@ describe('alerts on the envelope topic, on true volume', () => {
     });
     await settle();
     expect(sent(hook)).toEqual(['firing regression:42:shop@1.1.0']);
-    expect((hook.received[0]?.body.details as { newIssues: string[] } | undefined)?.newIssues).toHaveLength(6);
+    expect((hook.received[0]?.body.details as { newIssues: string[] } | undefined)?.newIssues).toHaveLength(
+      6,
+    );
   });
 
   it('fires a degradation after three slow minutes over the baseline, not for 1.5x, and resolves', async () => {
