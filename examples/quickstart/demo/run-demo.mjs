@@ -120,7 +120,7 @@ async function pipeline() {
     received = sinkFigures(sink);
   } else {
     // Everything the service sent to Kafka, delivered (or dropped and counted) by the forwarder.
-    await until(() => forwarded(forwarder, metrics).lost === 0, 120_000).catch(() => undefined);
+    await until(() => forwarded(forwarder, metrics).lost === 0, 60_000).catch(() => undefined);
   }
   const figures = forwarder.metrics;
   say(

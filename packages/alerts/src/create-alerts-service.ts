@@ -5,11 +5,14 @@ import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
+import { joinLeadership, type Leadership } from './leadership.js';
 import { observe } from './observations.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
 import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
 
 export interface AlertsStats {
+  /** Whether this instance is the active one of its group (the others stand by). */
+  active: boolean;
   envelopes: number;
   observations: number;
   /** Transitions sent (or, in a dry run, printed). */
@@ -21,7 +24,10 @@ export interface AlertsStats {
 }
 
 export interface AlertsService {
-  /** Restores the episodes, reads the lookback window again, then evaluates every `tickMs`. */
+  /**
+   * Joins the group of instances; the active one restores the episodes, reads the lookback
+   * window again, then evaluates every `tickMs`. Resolves once joined, active or standing by.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Evaluates the minutes that have ended (the timer calls it; tests with a fake clock too). */
@@ -49,38 +55,141 @@ export function createAlertsService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
   });
-  const evaluator = createAlertEvaluator(config.rules);
-  const book = createEpisodeBook();
   const notifier = createAlertNotifier({ ...config, logger });
-  const stats: AlertsStats = { envelopes: 0, observations: 0, sent: 0, suppressed: 0, caughtUp: false };
-  const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
+  const stats: AlertsStats = {
+    active: false,
+    envelopes: 0,
+    observations: 0,
+    sent: 0,
+    suppressed: 0,
+    caughtUp: false,
+  };
   let producer: Producer | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  // Transitions are handled one at a time, in order: the book and the state topic stay in step.
-  let handling = Promise.resolve();
+  let leadership: Leadership | undefined;
+  let run: ActiveRun | undefined;
+  // Activations and deactivations happen one at a time, in the order the group decided them.
+  let switching = Promise.resolve();
 
-  const handle = (transitions: AlertTransition[]) => {
-    if (transitions.length === 0) return handling;
-    handling = handling.then(async () => {
-      for (const transition of transitions) {
-        if (!book.admit(transition)) {
-          stats.suppressed++;
-          continue;
+  /** What an active instance runs: fresh rules rebuilt from the topic, the book from the state topic. */
+  interface ActiveRun {
+    tick(): Promise<void>;
+    stop(): Promise<void>;
+  }
+
+  async function activate(): Promise<ActiveRun> {
+    const evaluator = createAlertEvaluator(config.rules);
+    const book = createEpisodeBook();
+    const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
+    let handling = Promise.resolve();
+    let stopped = false;
+    // Transitions are handled one at a time, in order: the book and the state topic stay in step.
+    const handle = (transitions: AlertTransition[]) => {
+      if (transitions.length === 0) return handling;
+      handling = handling.then(async () => {
+        for (const transition of transitions) {
+          if (stopped || !book.admit(transition)) {
+            stats.suppressed++;
+            continue;
+          }
+          await notifier.notify(transition);
+          stats.sent++;
+          const record = book.sent(transition);
+          await producer
+            ?.send({
+              topic: config.stateTopic,
+              messages: [{ key: transition.key, value: JSON.stringify(record) }],
+            })
+            .catch((error: Error) =>
+              logger.warn('could not record an episode; a restart may send it again', {
+                error: error.message,
+              }),
+            );
         }
-        await notifier.notify(transition);
-        stats.sent++;
-        const record = book.sent(transition);
-        await producer
-          ?.send({
-            topic: config.stateTopic,
-            messages: [{ key: transition.key, value: JSON.stringify(record) }],
-          })
-          .catch((error: Error) =>
-            logger.warn('could not record an episode; a restart may send it again', { error: error.message }),
-          );
+      });
+      return handling;
+    };
+
+    stats.caughtUp = false;
+    const restored = await restoreEpisodes(kafka, config.stateTopic, book);
+    const admin = kafka.admin();
+    await admin.connect();
+    const since = clock() - config.lookbackMinutes * 60_000;
+    const [starts, ends] = await Promise.all([
+      admin.fetchTopicOffsetsByTimestamp(config.topic, since),
+      admin.fetchTopicOffsets(config.topic),
+    ]).finally(() => admin.disconnect());
+    const pending = new Map<number, number>();
+    for (const { partition, high } of ends) {
+      const start = Number(starts.find((s) => s.partition === partition)?.offset ?? high);
+      if (start < Number(high)) pending.set(partition, Number(high));
+    }
+    const caughtUp = () => {
+      if (stats.caughtUp || pending.size > 0) return;
+      stats.caughtUp = true;
+      logger.info('active, rebuilt: evaluating', {
+        envelopes: stats.envelopes,
+        episodes: restored,
+        lookbackMinutes: config.lookbackMinutes,
+      });
+    };
+
+    await consumer.connect();
+    await consumer.subscribe({ topic: config.topic });
+    await consumer.run({
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || stopped) return;
+          stats.envelopes++;
+          const observations = message.value ? observe(message.value) : [];
+          stats.observations += observations.length;
+          await handle(evaluator.observe(observations));
+          resolveOffset(message.offset);
+          if (Number(message.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
+            pending.delete(batch.partition);
+            caughtUp();
+          }
+        }
+        await heartbeat();
+      },
+    });
+    // The rules' windows are rebuilt from the lookback window, whatever the group committed.
+    for (const { partition, offset } of starts) {
+      consumer.seek({ topic: config.topic, partition, offset: String(offset) });
+    }
+    caughtUp();
+    const tick = async () => {
+      if (stats.caughtUp && !stopped) await handle(evaluator.tick(clock()));
+    };
+    const timer = setInterval(() => void tick(), config.tickMs);
+    timer.unref();
+    return {
+      tick,
+      async stop() {
+        stopped = true;
+        clearInterval(timer);
+        await handling;
+        await consumer.disconnect().catch(() => undefined);
+        stats.caughtUp = false;
+      },
+    };
+  }
+
+  const onLeadership = (active: boolean) => {
+    switching = switching.then(async () => {
+      stats.active = active;
+      if (active && !run) {
+        logger.info('this instance is the active one: rebuilding');
+        run = await activate().catch((error: Error) => {
+          logger.error('could not become active', { error: error.message });
+          return undefined;
+        });
+      } else if (!active && run) {
+        logger.info('another instance is active now: standing by');
+        const stopping = run;
+        run = undefined;
+        await stopping.stop();
       }
     });
-    return handling;
   };
 
   return {
@@ -90,64 +199,19 @@ export function createAlertsService(
       await ensureStateTopic(kafka, config.stateTopic);
       producer = kafka.producer();
       await producer.connect();
-      const restored = await restoreEpisodes(kafka, config.stateTopic, book);
-
-      const admin = kafka.admin();
-      await admin.connect();
-      const since = clock() - config.lookbackMinutes * 60_000;
-      const [starts, ends] = await Promise.all([
-        admin.fetchTopicOffsetsByTimestamp(config.topic, since),
-        admin.fetchTopicOffsets(config.topic),
-      ]).finally(() => admin.disconnect());
-      const pending = new Map<number, number>();
-      for (const { partition, high } of ends) {
-        const start = Number(starts.find((s) => s.partition === partition)?.offset ?? high);
-        if (start < Number(high)) pending.set(partition, Number(high));
-      }
-      const caughtUp = () => {
-        if (stats.caughtUp || pending.size > 0) return;
-        stats.caughtUp = true;
-        logger.info('rebuilt: evaluating', {
-          envelopes: stats.envelopes,
-          episodes: restored,
-          lookbackMinutes: config.lookbackMinutes,
-        });
-      };
-
-      await consumer.connect();
-      await consumer.subscribe({ topic: config.topic });
-      await consumer.run({
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-          for (const message of batch.messages) {
-            stats.envelopes++;
-            const observations = message.value ? observe(message.value) : [];
-            stats.observations += observations.length;
-            await handle(evaluator.observe(observations));
-            resolveOffset(message.offset);
-            if (Number(message.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
-              pending.delete(batch.partition);
-              caughtUp();
-            }
-          }
-          await heartbeat();
-        },
-      });
-      // The rules' windows are rebuilt from the lookback window, whatever the group committed.
-      for (const { partition, offset } of starts) {
-        consumer.seek({ topic: config.topic, partition, offset: String(offset) });
-      }
-      caughtUp();
-      timer = setInterval(() => void this.tick(), config.tickMs);
-      timer.unref();
+      leadership = await joinLeadership(
+        kafka,
+        { topic: config.leaderTopic, groupId: `${config.groupId}.leader` },
+        onLeadership,
+      );
     },
     async tick() {
-      if (!stats.caughtUp) return;
-      await handle(evaluator.tick(clock()));
+      await switching;
+      await run?.tick();
     },
     async stop() {
-      clearInterval(timer);
-      await handling;
-      await consumer.disconnect().catch(() => undefined);
+      await leadership?.stop();
+      await switching;
       await producer?.disconnect().catch(() => undefined);
     },
   };

@@ -47,6 +47,8 @@ export interface ResolvedAlertsConfig {
   topic: string;
   groupId: string;
   stateTopic: string;
+  /** One partition; the instance holding it is the active one. */
+  leaderTopic: string;
   rules: AlertRulesOptions;
   channels: AlertChannelsOptions;
   routes: Record<AlertRuleName, ChannelName[]>;
@@ -196,6 +198,7 @@ export function resolveAlertsConfig(
     topic,
     groupId: env.FAULTLINE_ALERTS_GROUP?.trim() || options.groupId || 'faultline-alerts',
     stateTopic: options.stateTopic ?? `${topic}.alerts-state`,
+    leaderTopic: `${options.stateTopic ?? `${topic}.alerts-state`}.leader`,
     rules,
     channels,
     routes,

@@ -46,6 +46,8 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
   const resolveAfter = options.resolveAfterMinutes ?? 2;
   const maxSubjects = options.maxSubjects ?? 10_000;
   const subjects = new Map<string, Subject>();
+  // When each fingerprint was last kept: the drops a kept event reports happened since then.
+  const lastKept = new Map<string, number>();
   // No baseline before this many minutes of data: at start-up everything would look like a spike.
   let warmUntil: number | undefined;
 
@@ -70,9 +72,14 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
     record(observation) {
       const minute = Math.floor(observation.at / MINUTE_MS);
       warmUntil ??= minute + baselineMinutes;
+      const issue = `${observation.project}:${observation.fingerprint}`;
+      const shares = spread(observation.at, lastKept.get(issue), observation.weight);
+      lastKept.delete(issue);
+      lastKept.set(issue, Math.max(observation.at, lastKept.get(issue) ?? 0));
+      if (lastKept.size > maxSubjects) lastKept.delete(lastKept.keys().next().value as string);
       const add = (key: string, label: string) => {
         const subject = touch(key, observation.project, label, minute);
-        subject.counts.set(minute, (subject.counts.get(minute) ?? 0) + observation.weight);
+        for (const [m, amount] of shares) subject.counts.set(m, (subject.counts.get(m) ?? 0) + amount);
         subject.lastMinute = Math.max(subject.lastMinute, minute);
       };
       if (options.perProject ?? true)
@@ -85,7 +92,7 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       const transitions: AlertTransition[] = [];
       const at = (minute + 1) * MINUTE_MS;
       for (const [key, subject] of subjects) {
-        const current = subject.counts.get(minute) ?? 0;
+        const current = Math.round(subject.counts.get(minute) ?? 0);
         let sum = 0;
         for (let m = minute - baselineMinutes; m < minute; m++) sum += subject.counts.get(m) ?? 0;
         const baseline = sum / baselineMinutes;
@@ -135,6 +142,25 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       return subjects.size;
     },
   };
+}
+
+/**
+ * Where an event's true volume goes: itself in its own minute, the drops it reports spread evenly
+ * over the time since its fingerprint was last kept (they happened then, not all in its minute).
+ * Without an earlier kept event, or out of order, the drops stay in its minute.
+ */
+function spread(at: number, previous: number | undefined, weight: number): [number, number][] {
+  const own = Math.floor(at / MINUTE_MS);
+  const dropped = weight - 1;
+  if (dropped <= 0 || previous === undefined || previous >= at) return [[own, weight]];
+  const shares = new Map<number, number>([[own, 1]]);
+  const span = at - previous;
+  for (let m = Math.floor(previous / MINUTE_MS); m <= own; m++) {
+    const from = Math.max(previous, m * MINUTE_MS);
+    const to = Math.min(at, (m + 1) * MINUTE_MS);
+    if (to > from) shares.set(m, (shares.get(m) ?? 0) + (dropped * (to - from)) / span);
+  }
+  return [...shares];
 }
 
 function round(n: number): number {

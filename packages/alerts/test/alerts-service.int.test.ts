@@ -47,12 +47,13 @@ async function alerts(
   stateTopic: string,
   hook: Receiver,
   clock: () => number,
+  groupId = uniqueName('alerts'),
 ): Promise<AlertsService> {
   const service = createAlertsService(
     {
       brokers: inject('kafkaBrokers'),
       topic,
-      groupId: uniqueName('alerts'),
+      groupId,
       stateTopic,
       channels: { webhook: { url: `${hook.url}/alerts` } },
       tickMs: 100,
@@ -63,11 +64,21 @@ async function alerts(
   );
   cleanups.push(() => service.stop());
   await service.start();
-  await waitUntil(() => (service.stats.caughtUp ? true : undefined), {
-    what: 'the rebuild',
-    timeoutMs: 30_000,
-  });
   return service;
+}
+
+/** Waits until exactly one of these is active and has rebuilt its rules; returns it. */
+async function activeAndRebuilt(...services: AlertsService[]): Promise<AlertsService> {
+  let active: AlertsService | undefined;
+  await waitUntil(
+    () => {
+      const running = services.filter((s) => s.stats.active);
+      active = running.length === 1 && running[0]?.stats.caughtUp ? running[0] : undefined;
+      return active;
+    },
+    { what: 'one active instance, rebuilt', timeoutMs: 40_000 },
+  );
+  return active as AlertsService;
 }
 
 const sent = (hook: Receiver) => hook.received.map((r) => `${r.body.status} ${r.body.key}`);
@@ -93,7 +104,7 @@ describe('alerts on the envelope topic, on true volume', () => {
     );
     let now = base + 8 * MIN + 20_000;
     const stateTopic = uniqueName('alerts-state');
-    const first = await alerts(topic, stateTopic, hook, () => now);
+    const first = await activeAndRebuilt(await alerts(topic, stateTopic, hook, () => now));
     await waitUntil(() => (hook.received.length >= 2 ? true : undefined), {
       what: 'the spike',
       timeoutMs: 20_000,
@@ -107,7 +118,7 @@ describe('alerts on the envelope topic, on true volume', () => {
 
     // A restart in the middle of the episode: the new instance rebuilds, and sends nothing again.
     await first.stop();
-    const second = await alerts(topic, stateTopic, hook, () => now);
+    const second = await activeAndRebuilt(await alerts(topic, stateTopic, hook, () => now));
     await settle();
     expect(second.stats.suppressed).toBe(2);
     expect(hook.received).toHaveLength(2);
@@ -131,6 +142,57 @@ describe('alerts on the envelope topic, on true volume', () => {
     ]);
   });
 
+  it('runs one active instance per group; when it stops, a standby takes over without sending again', async () => {
+    const topic = uniqueName('alerts-takeover');
+    await createTopic(inject('kafkaBrokers'), topic, 3);
+    const hook = await startReceiver();
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+    await capture(topic, 42, base, [
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+      { errors: 'storm', minute: 7, count: 900 },
+    ]);
+    let now = base + 8 * MIN + 20_000;
+    const groupId = uniqueName('alerts-group');
+    const stateTopic = uniqueName('alerts-state');
+    const a = await alerts(topic, stateTopic, hook, () => now, groupId);
+    await waitUntil(() => (hook.received.length >= 2 ? true : undefined), {
+      what: 'the spike',
+      timeoutMs: 40_000,
+    });
+    // A second member joins: the group may hand it the lead (a rebuild), never a second alert.
+    const b = await alerts(topic, stateTopic, hook, () => now, groupId);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const active = await activeAndRebuilt(a, b);
+    const standby = active === a ? b : a;
+    expect(standby.stats.active).toBe(false);
+    expect(hook.received).toHaveLength(2);
+
+    await active.stop();
+    await activeAndRebuilt(standby);
+    await settle();
+    expect(hook.received).toHaveLength(2);
+    await capture(
+      topic,
+      42,
+      base,
+      [8, 9].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+    );
+    now = base + 10 * MIN + 20_000;
+    await waitUntil(() => (hook.received.length >= 4 ? true : undefined), {
+      what: 'the resolve',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    expect(sent(hook).sort()).toEqual([
+      'firing spike:issue:42:TypeError | storm',
+      'firing spike:project:42',
+      'resolved spike:issue:42:TypeError | storm',
+      'resolved spike:project:42',
+    ]);
+    expect(standby.stats.active).toBe(true);
+  });
+
   it('fires a regression for a release with more than 5 new errors, not for one with 5', async () => {
     const topic = uniqueName('alerts-regression');
     await createTopic(inject('kafkaBrokers'), topic, 3);
@@ -148,7 +210,7 @@ describe('alerts on the envelope topic, on true volume', () => {
       ...release('shop@1.1.0', ['gamma', 'delta', 'epsilon', 'zeta', 'eta'], 1),
       { errors: 'iota', minute: 1, count: 1, release: 'shop@1.1.0', level: 'warning' },
     ]);
-    await alerts(topic, uniqueName('alerts-state'), hook, () => base + 3 * MIN);
+    await activeAndRebuilt(await alerts(topic, uniqueName('alerts-state'), hook, () => base + 3 * MIN));
     await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
       what: 'the regression',
       timeoutMs: 20_000,
@@ -173,7 +235,7 @@ describe('alerts on the envelope topic, on true volume', () => {
       ...minutes('GET /cart', [100, 100, 100, 100, 100, 100, 150, 150, 150]),
     ]);
     let now = base + 9 * MIN + 20_000;
-    await alerts(topic, uniqueName('alerts-state'), hook, () => now);
+    await activeAndRebuilt(await alerts(topic, uniqueName('alerts-state'), hook, () => now));
     await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
       what: 'the degradation',
       timeoutMs: 20_000,
