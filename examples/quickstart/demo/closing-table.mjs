@@ -102,7 +102,9 @@ export function printClosingTable({ captured, metrics, received, forwarded }) {
     // Only the project can tell what it stored; here, what the service accounted for.
     lost = captured - kept - policyDropped;
     if (forwarded?.lost) {
-      console.log(`demo: note: ${forwarded.lost} envelope(s) sent to Kafka were not yet finished by the forwarder`);
+      console.log(
+        `demo: note: ${forwarded.lost} envelope(s) sent to Kafka were not yet finished by the forwarder`,
+      );
     }
   }
   rows.push([
