@@ -142,7 +142,8 @@ export function createAlertsService(
           stats.envelopes++;
           const observations = message.value ? observe(message.value) : [];
           stats.observations += observations.length;
-          await handle(evaluator.observe(observations));
+          const transitions = evaluator.observe(observations);
+          if (transitions.length > 0) await handle(transitions);
           resolveOffset(message.offset);
           if (Number(message.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
             pending.delete(batch.partition);

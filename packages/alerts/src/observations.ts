@@ -1,5 +1,5 @@
 import { parseDsn, parseEnvelopeBytes } from '@faultline/contract';
-import { fingerprintOf } from '@faultline/sampling';
+import { fingerprintHash } from '@faultline/sampling';
 import type { Event } from '@sentry/core';
 
 /**
@@ -38,9 +38,8 @@ export type Observation = ErrorObservation | DurationObservation;
 export function observe(value: Buffer): Observation[] {
   const parsed = parseEnvelopeBytes(value);
   if (!parsed.ok) return [];
-  const dsn = typeof parsed.header.dsn === 'string' ? parseDsn(parsed.header.dsn) : undefined;
-  if (!dsn) return [];
-  const project = dsn.projectId;
+  const project = typeof parsed.header.dsn === 'string' ? projectOf(parsed.header.dsn) : undefined;
+  if (!project) return [];
   const found: Observation[] = [];
   for (const item of parsed.items) {
     const type = item.header.type;
@@ -60,6 +59,16 @@ export function observe(value: Buffer): Observation[] {
   return found;
 }
 
+// A topic carries few distinct DSNs: parse each once. Bounded, cleared when full.
+const projects = new Map<string, string | undefined>();
+function projectOf(dsn: string): string | undefined {
+  if (projects.has(dsn)) return projects.get(dsn);
+  if (projects.size >= 1000) projects.clear();
+  const project = parseDsn(dsn)?.projectId;
+  projects.set(dsn, project);
+  return project;
+}
+
 function errorObservation(project: string, event: Event): ErrorObservation {
   const dropped = Number(
     (event.contexts?.sampling as { dropped_since_last_kept?: unknown } | undefined)?.dropped_since_last_kept,
@@ -68,7 +77,8 @@ function errorObservation(project: string, event: Event): ErrorObservation {
   return {
     kind: 'error',
     project,
-    fingerprint: fingerprintOf(event),
+    // The error policy's own 52-bit hash (no string built): stable across processes and restarts.
+    fingerprint: fingerprintHash(event).toString(16),
     title: exception
       ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}`
       : (event.message ?? '(no message)'),

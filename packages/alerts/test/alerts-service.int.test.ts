@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@faultline/contract';
+import { fingerprintHash } from '@faultline/sampling';
 import { createTopic, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AlertsService, createAlertsService } from '../src/index.js';
@@ -8,6 +9,8 @@ import { type Receiver, startReceiver } from './receiver.js';
 // Real broker; envelopes produced by the real SDK through Faultline's Kafka transport (the
 // fixture), at event times chosen by the test; the alerts service runs on a fake clock that the
 // test moves past the minutes it wants evaluated. A local receiver stands in for the webhook.
+// The issue key: the error policy's fingerprint hash of the storm's error, as the rule keys it.
+const STORM = `spike:issue:42:${fingerprintHash({ exception: { values: [{ type: 'TypeError', value: 'storm' }] } }).toString(16)}`;
 const FIXTURE = fileURLToPath(new URL('./fixtures/plan-service.mjs', import.meta.url));
 const MIN = 60_000;
 const cleanups: (() => unknown)[] = [];
@@ -110,7 +113,7 @@ describe('alerts on the envelope topic, on true volume', () => {
       timeoutMs: 20_000,
     });
     await settle();
-    expect(sent(hook).sort()).toEqual(['firing spike:issue:42:TypeError | storm', 'firing spike:project:42']);
+    expect(sent(hook).sort()).toEqual([`firing ${STORM}`, 'firing spike:project:42']);
     const storm = hook.received.find((r) => String(r.body.key).startsWith('spike:issue'));
     // The kept events were a few dozen; the rule counted what they stood for.
     expect(storm?.body.details).toMatchObject({ perMinute: expect.any(Number) });
@@ -136,10 +139,7 @@ describe('alerts on the envelope topic, on true volume', () => {
       timeoutMs: 20_000,
     });
     await settle();
-    expect(sent(hook).slice(2).sort()).toEqual([
-      'resolved spike:issue:42:TypeError | storm',
-      'resolved spike:project:42',
-    ]);
+    expect(sent(hook).slice(2).sort()).toEqual([`resolved ${STORM}`, 'resolved spike:project:42']);
   });
 
   it('runs one active instance per group; when it stops, a standby takes over without sending again', async () => {
@@ -185,9 +185,9 @@ describe('alerts on the envelope topic, on true volume', () => {
     });
     await settle();
     expect(sent(hook).sort()).toEqual([
-      'firing spike:issue:42:TypeError | storm',
+      `firing ${STORM}`,
       'firing spike:project:42',
-      'resolved spike:issue:42:TypeError | storm',
+      `resolved ${STORM}`,
       'resolved spike:project:42',
     ]);
     expect(standby.stats.active).toBe(true);

@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url';
+import { type KafkaBroker, runNodeScript, startKafka, uniqueName } from '@faultline/testkit';
+import { createEnvelope, type Envelope, serializeEnvelope } from '@sentry/core';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, bench, describe } from 'vitest';
+
+// Envelopes per second evaluated by the alerts service (parse, observe, spike, regression and
+// degradation), beside raw KafkaJS consumption of the same topic in the same run (aim: at least
+// 0.5 of raw). The topic holds what services write: error events, some carrying the policy's
+// dropped_since_last_kept, from 200 fingerprints and 3 releases, and span containers.
+const N = 20_000;
+const broker: KafkaBroker = await startKafka({ partitions: 4 });
+const topic = uniqueName('bench-alerts');
+const dsn = 'http://publickey@127.0.0.1:9/42';
+const now = Date.now();
+
+function envelope(i: number): Buffer {
+  const at = (now - 30 * 60_000 + (i / N) * 30 * 60_000) / 1000;
+  const item =
+    i % 5 < 3
+      ? [
+          { type: 'event' },
+          {
+            event_id: i.toString(16).padStart(32, '0'),
+            level: 'error',
+            release: `shop@1.${i % 3}.0`,
+            timestamp: at,
+            exception: {
+              values: [
+                {
+                  type: 'TypeError',
+                  value: `failure ${['alpha', 'beta', 'gamma', 'delta'][i % 4]} ${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + ((i >> 5) % 8))}`,
+                  stacktrace: {
+                    frames: [{ filename: 'app.js', function: 'handle', lineno: 10, in_app: true }],
+                  },
+                },
+              ],
+            },
+            contexts: i % 4 === 0 ? { sampling: { dropped_since_last_kept: 9, sample_rate: 0.1 } } : {},
+            tags: { service: 'shop' },
+          },
+        ]
+      : [
+          { type: 'span', item_count: 5, content_type: 'application/vnd.sentry.items.span.v2+json' },
+          {
+            items: Array.from({ length: 5 }, (_, k) => ({
+              trace_id: 'c'.repeat(32),
+              span_id: `${i}${k}`.padStart(16, '0'),
+              name: k === 0 ? `GET /route-${i % 20}` : `db query ${k}`,
+              is_segment: k === 0,
+              start_timestamp: at,
+              end_timestamp: at + 0.05 + (i % 7) / 100,
+              status: 'ok',
+            })),
+          },
+        ];
+  const serialized = serializeEnvelope(
+    createEnvelope({ dsn, sent_at: new Date().toISOString() }, [item] as never) as Envelope,
+  );
+  return Buffer.from(serialized as string);
+}
+
+{
+  const kafka = new Kafka({
+    brokers: broker.brokers,
+    clientId: 'bench-alerts-producer',
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let from = 0; from < N; from += 1000) {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 1000 }, (_, k) => ({
+        key: String(from + k),
+        value: envelope(from + k),
+      })),
+    });
+  }
+  await producer.disconnect();
+}
+
+const results: Record<string, { rate: number[]; peakRssMb: number }> = {};
+async function measure(mode: 'alerts' | 'raw') {
+  const run = await runNodeScript(fileURLToPath(new URL('./alerts-rate.mjs', import.meta.url)), {
+    args: [mode],
+    env: { PATH: process.env.PATH, BROKERS: broker.brokers.join(','), TOPIC: topic, N: String(N) },
+    timeoutMs: 240_000,
+  });
+  if (run.code !== 0) throw new Error(`${mode} failed: ${run.stderr.slice(-2000)}`);
+  const { rate, peakRssMb } = JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
+  const entry = results[mode] ?? { rate: [], peakRssMb: 0 };
+  entry.rate.push(rate);
+  entry.peakRssMb = Math.max(entry.peakRssMb, peakRssMb);
+  results[mode] = entry;
+}
+
+const options = { iterations: 3, warmupIterations: 0, warmupTime: 0, time: 0 };
+describe(`${N} envelopes (60% errors, 40% span containers) from a real broker`, () => {
+  bench('baseline: raw KafkaJS consumption', () => measure('raw'), options);
+  bench('createAlertsService: the three rules', () => measure('alerts'), options);
+});
+
+afterAll(async () => {
+  const best = (mode: string) => Math.max(...(results[mode]?.rate ?? [0]));
+  const raw = best('raw');
+  const alerts = best('alerts');
+  console.log(
+    `\nalerts throughput (best of 3, each run a process of its own, first envelope to the ${N}th):\n` +
+      `  raw KafkaJS ${raw.toFixed(0)}/s (peak RSS ${results.raw?.peakRssMb.toFixed(0)} MB)  ` +
+      `alerts ${alerts.toFixed(0)}/s (peak RSS ${results.alerts?.peakRssMb.toFixed(0)} MB)  = ${(alerts / raw).toFixed(2)} of raw (aim 0.5)`,
+  );
+  await broker.destroy();
+});
