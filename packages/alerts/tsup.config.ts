@@ -1,3 +1,4 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig({ entry: ['src/index.ts', 'src/cli.ts'] });
+// The observe worker is an entry of its own: the pool starts it by path next to the bundle.
+export default packageConfig({ entry: ['src/index.ts', 'src/cli.ts', 'src/observe-worker.ts'], shims: true });

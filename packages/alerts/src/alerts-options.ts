@@ -2,6 +2,7 @@ import type { Logger, LogLevel } from '@faultline/contract';
 import type { AlertRulesOptions } from './alert-evaluator.js';
 import type { AlertRuleName } from './alert-transition.js';
 import type { ChannelName } from './channels/alert-channel.js';
+import type { PostJsonOptions } from './channels/post-json.js';
 
 export interface AlertChannelsOptions {
   /** Env: `FAULTLINE_ALERTS_SLACK_WEBHOOK_URL`. */
@@ -38,6 +39,10 @@ export interface AlertsOptions {
   lookbackMinutes?: number;
   /** How often minutes are closed and evaluated. @default 5 000 ms */
   tickMs?: number;
+  /** How often a transition every channel refused is tried again. @default 30 000 ms */
+  retryFailedMs?: number;
+  /** Retries and timeout of each channel request. @default 5 attempts, backoff from 500 ms, 10 s timeout */
+  http?: PostJsonOptions;
   /** TLS to the brokers. @default false */
   ssl?: boolean;
   logLevel?: LogLevel;

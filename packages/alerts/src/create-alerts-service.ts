@@ -6,9 +6,13 @@ import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
 import { joinLeadership, type Leadership } from './leadership.js';
-import { observe } from './observations.js';
+import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
 import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
+
+const EMPTY = Buffer.alloc(0);
+/** Failed transitions kept for another try, at most. */
+const MAX_RETRY = 1_000;
 
 export interface AlertsStats {
   /** Whether this instance is the active one of its group (the others stand by). */
@@ -19,6 +23,8 @@ export interface AlertsStats {
   sent: number;
   /** Transitions the episode book held back: already sent before a restart, or out of order. */
   suppressed: number;
+  /** Sends every channel refused (after its retries); each is tried again every `retryFailedMs`. */
+  failed: number;
   /** Whether the rebuild read of the last `lookbackMinutes` is done and minutes are evaluated. */
   caughtUp: boolean;
 }
@@ -55,13 +61,15 @@ export function createAlertsService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
   });
-  const notifier = createAlertNotifier({ ...config, logger });
+  const notifier = createAlertNotifier({ ...config, logger, http: options.http });
+  const retryEveryMs = options.retryFailedMs ?? 30_000;
   const stats: AlertsStats = {
     active: false,
     envelopes: 0,
     observations: 0,
     sent: 0,
     suppressed: 0,
+    failed: 0,
     caughtUp: false,
   };
   let producer: Producer | undefined;
@@ -79,32 +87,54 @@ export function createAlertsService(
   async function activate(): Promise<ActiveRun> {
     const evaluator = createAlertEvaluator(config.rules);
     const book = createEpisodeBook();
+    const pool = createObservePool();
     const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
-    let handling = Promise.resolve();
     let stopped = false;
+    // Transitions every channel failed to take, retried on later ticks, in order. A subject's later
+    // transitions queue behind its failed one, so a resolve never overtakes its fire.
+    const retry: AlertTransition[] = [];
+    let retriedAt = 0;
+    const deliver = async (transition: AlertTransition): Promise<void> => {
+      if (retry.some((queued) => queued.key === transition.key)) {
+        retry.push(transition);
+        return;
+      }
+      if (stopped || !book.admit(transition)) {
+        stats.suppressed++;
+        return;
+      }
+      if (!(await notifier.notify(transition))) {
+        if (retry.length >= MAX_RETRY) retry.shift();
+        retry.push(transition);
+        stats.failed++;
+        return;
+      }
+      stats.sent++;
+      const record = book.sent(transition);
+      await producer
+        ?.send({
+          topic: config.stateTopic,
+          messages: [{ key: transition.key, value: JSON.stringify(record) }],
+        })
+        .catch((error: Error) =>
+          logger.warn('could not record an episode; a restart may send it again', { error: error.message }),
+        );
+    };
     // Transitions are handled one at a time, in order: the book and the state topic stay in step.
+    let handling = Promise.resolve();
     const handle = (transitions: AlertTransition[]) => {
       if (transitions.length === 0) return handling;
       handling = handling.then(async () => {
-        for (const transition of transitions) {
-          if (stopped || !book.admit(transition)) {
-            stats.suppressed++;
-            continue;
-          }
-          await notifier.notify(transition);
-          stats.sent++;
-          const record = book.sent(transition);
-          await producer
-            ?.send({
-              topic: config.stateTopic,
-              messages: [{ key: transition.key, value: JSON.stringify(record) }],
-            })
-            .catch((error: Error) =>
-              logger.warn('could not record an episode; a restart may send it again', {
-                error: error.message,
-              }),
-            );
-        }
+        for (const transition of transitions) await deliver(transition);
+      });
+      return handling;
+    };
+    const retryFailed = () => {
+      if (retry.length === 0 || Date.now() - retriedAt < retryEveryMs) return handling;
+      retriedAt = Date.now();
+      handling = handling.then(async () => {
+        const queued = retry.splice(0);
+        for (const transition of queued) await deliver(transition);
       });
       return handling;
     };
@@ -136,11 +166,14 @@ export function createAlertsService(
     await consumer.connect();
     await consumer.subscribe({ topic: config.topic });
     await consumer.run({
+      // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
+      partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
-        for (const message of batch.messages) {
+        const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
+        for (const [i, message] of batch.messages.entries()) {
           if (!isRunning() || stopped) return;
           stats.envelopes++;
-          const observations = message.value ? observe(message.value) : [];
+          const observations = parsed[i] ?? [];
           stats.observations += observations.length;
           const transitions = evaluator.observe(observations);
           if (transitions.length > 0) await handle(transitions);
@@ -159,7 +192,9 @@ export function createAlertsService(
     }
     caughtUp();
     const tick = async () => {
-      if (stats.caughtUp && !stopped) await handle(evaluator.tick(clock()));
+      if (!stats.caughtUp || stopped) return;
+      await retryFailed();
+      await handle(evaluator.tick(clock()));
     };
     const timer = setInterval(() => void tick(), config.tickMs);
     timer.unref();
@@ -170,6 +205,7 @@ export function createAlertsService(
         clearInterval(timer);
         await handling;
         await consumer.disconnect().catch(() => undefined);
+        await pool.close();
         stats.caughtUp = false;
       },
     };

@@ -18,6 +18,8 @@ export type { EpisodeBook, EpisodeRecord } from './episode-book.js';
 export { createEpisodeBook } from './episode-book.js';
 export type { DurationObservation, ErrorObservation, Observation } from './observations.js';
 export { observe } from './observations.js';
+export type { ObservePool } from './observe-pool.js';
+export { createObservePool } from './observe-pool.js';
 export type { RegressionOptions, RegressionRule } from './regression-rule.js';
 export { createRegressionRule } from './regression-rule.js';
 export type { ResolvedAlertsConfig } from './resolve-alerts-config.js';

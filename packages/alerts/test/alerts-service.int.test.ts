@@ -84,6 +84,22 @@ async function activeAndRebuilt(...services: AlertsService[]): Promise<AlertsSer
   return active as AlertsService;
 }
 
+/** Two quiet minutes after the storm (8 and 9); moves the clock past them; waits for 4 sent. */
+async function quietMinutes(topic: string, base: number, hook: Receiver, setClock: (now: number) => void) {
+  await capture(
+    topic,
+    42,
+    base,
+    [8, 9].map((minute) => ({ errors: 'steady', minute, count: 20 })),
+  );
+  setClock(base + 10 * MIN + 20_000);
+  await waitUntil(() => (hook.received.length >= 4 ? true : undefined), {
+    what: 'the resolve',
+    timeoutMs: 20_000,
+  });
+  await settle();
+}
+
 const sent = (hook: Receiver) => hook.received.map((r) => `${r.body.status} ${r.body.key}`);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -127,18 +143,9 @@ describe('alerts on the envelope topic, on true volume', () => {
     expect(hook.received).toHaveLength(2);
 
     // Two quiet minutes: it resolves, once per episode.
-    await capture(
-      topic,
-      42,
-      base,
-      [8, 9].map((minute) => ({ errors: 'steady', minute, count: 20 })),
-    );
-    now = base + 10 * MIN + 20_000;
-    await waitUntil(() => (hook.received.length >= 4 ? true : undefined), {
-      what: 'the resolve',
-      timeoutMs: 20_000,
+    await quietMinutes(topic, base, hook, (t) => {
+      now = t;
     });
-    await settle();
     expect(sent(hook).slice(2).sort()).toEqual([`resolved ${STORM}`, 'resolved spike:project:42']);
   });
 
@@ -172,18 +179,9 @@ describe('alerts on the envelope topic, on true volume', () => {
     await activeAndRebuilt(standby);
     await settle();
     expect(hook.received).toHaveLength(2);
-    await capture(
-      topic,
-      42,
-      base,
-      [8, 9].map((minute) => ({ errors: 'steady', minute, count: 20 })),
-    );
-    now = base + 10 * MIN + 20_000;
-    await waitUntil(() => (hook.received.length >= 4 ? true : undefined), {
-      what: 'the resolve',
-      timeoutMs: 20_000,
+    await quietMinutes(topic, base, hook, (t) => {
+      now = t;
     });
-    await settle();
     expect(sent(hook).sort()).toEqual([
       `firing ${STORM}`,
       'firing spike:project:42',
@@ -220,6 +218,47 @@ describe('alerts on the envelope topic, on true volume', () => {
     expect((hook.received[0]?.body.details as { newIssues: string[] } | undefined)?.newIssues).toHaveLength(
       6,
     );
+  });
+
+  it('tries a transition again when every channel refused it, and keeps the resolve behind it', async () => {
+    const topic = uniqueName('alerts-retry');
+    await createTopic(inject('kafkaBrokers'), topic, 1);
+    // The first send fails all 3 attempts; the next try succeeds.
+    const hook = await startReceiver([503, 503, 503]);
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+    const minutes = (durations: number[]) =>
+      durations.map((durationMs, minute) => ({ spans: 'GET /checkout', minute, count: 10, durationMs }));
+    await capture(topic, 42, base, minutes([100, 100, 100, 100, 100, 100, 300, 300, 300, 100]));
+    const service = createAlertsService(
+      {
+        brokers: inject('kafkaBrokers'),
+        topic,
+        groupId: uniqueName('alerts'),
+        stateTopic: uniqueName('alerts-state'),
+        channels: { webhook: { url: `${hook.url}/alerts` } },
+        tickMs: 100,
+        retryFailedMs: 500,
+        http: { attempts: 3, backoff: { initialMs: 10, maxMs: 20 } },
+        clock: () => base + 10 * MIN + 20_000,
+        logger: silentLogger,
+      },
+      {},
+    );
+    cleanups.push(() => service.stop());
+    await service.start();
+    await activeAndRebuilt(service);
+    await waitUntil(() => (hook.received.length >= 5 ? true : undefined), {
+      what: 'the retry',
+      timeoutMs: 20_000,
+    });
+    await settle();
+    // 3 refused attempts, then the fire, then its resolve (which waited behind it), once each.
+    expect(sent(hook)).toEqual([
+      ...Array(4).fill('firing degradation:42:GET /checkout'),
+      'resolved degradation:42:GET /checkout',
+    ]);
+    expect(service.stats).toMatchObject({ failed: 1, sent: 2 });
   });
 
   it('fires a degradation after three slow minutes over the baseline, not for 1.5x, and resolves', async () => {

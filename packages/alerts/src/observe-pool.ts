@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Observation, observe } from './observations.js';
+
+export interface ObservePool {
+  /** The observations of each value, in order. */
+  observe(values: Buffer[]): Promise<Observation[][]>;
+  readonly workers: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Parsing envelopes is most of the alerts' work (each item's JSON), so it runs on worker
+ * threads, a batch split across them, while the main thread keeps consuming and evaluating in
+ * order. With one core, or where the built worker is missing (the sources under a test runner),
+ * it parses on the main thread.
+ */
+export function createObservePool(size = Math.min(4, availableParallelism() - 1)): ObservePool {
+  const script = fileURLToPath(new URL('./observe-worker.js', import.meta.url));
+  if (size < 1 || !existsSync(script)) {
+    return { workers: 0, observe: async (values) => values.map(observe), close: async () => undefined };
+  }
+  let workers = Array.from({ length: size }, () => new Worker(script));
+  const waiting = new Map<
+    number,
+    { resolve: (results: Observation[][]) => void; values: Buffer[]; worker: Worker }
+  >();
+  let next = 0;
+  for (const worker of workers) {
+    worker.unref();
+    worker.on('message', ({ id, results }: { id: number; results: Observation[][] }) => {
+      waiting.get(id)?.resolve(results);
+      waiting.delete(id);
+    });
+    // A worker that dies takes no batch with it: its pending ones are read here, and it leaves the pool.
+    const retire = () => {
+      workers = workers.filter((w) => w !== worker);
+      for (const [id, entry] of waiting) {
+        if (entry.worker !== worker) continue;
+        waiting.delete(id);
+        entry.resolve(entry.values.map(observe));
+      }
+    };
+    worker.on('error', retire);
+    worker.on('exit', retire);
+  }
+  const run = (worker: Worker, values: Buffer[]) =>
+    new Promise<Observation[][]>((resolve) => {
+      const id = next++;
+      waiting.set(id, { resolve, values, worker });
+      worker.postMessage({ id, values });
+    });
+
+  return {
+    workers: size,
+    async observe(values) {
+      if (values.length < 16 || workers.length === 0) return values.map(observe);
+      const per = Math.ceil(values.length / workers.length);
+      const parts: Promise<Observation[][]>[] = [];
+      for (let i = 0; i * per < values.length; i++) {
+        parts.push(run(workers[i] as Worker, values.slice(i * per, (i + 1) * per)));
+      }
+      return (await Promise.all(parts)).flat();
+    },
+    async close() {
+      const all = workers;
+      workers = [];
+      await Promise.all(all.map((worker) => worker.terminate()));
+    },
+  };
+}
