@@ -8,7 +8,7 @@ import { afterAll, bench, describe } from 'vitest';
 // degradation), beside raw KafkaJS consumption of the same topic in the same run (aim: at least
 // 0.5 of raw). The topic holds what services write: error events, some carrying the policy's
 // dropped_since_last_kept, from 200 fingerprints and 3 releases, and span containers.
-const N = 20_000;
+const N = 100_000;
 const broker: KafkaBroker = await startKafka({ partitions: 4 });
 const topic = uniqueName('bench-alerts');
 const dsn = 'http://publickey@127.0.0.1:9/42';

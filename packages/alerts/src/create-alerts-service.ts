@@ -169,19 +169,23 @@ export function createAlertsService(
       // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
       partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+        const last = batch.messages.at(-1);
+        if (!last) return;
         const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
-        for (const [i, message] of batch.messages.entries()) {
-          if (!isRunning() || stopped) return;
-          stats.envelopes++;
-          const observations = parsed[i] ?? [];
+        if (!isRunning() || stopped) return;
+        // The whole batch through the rules, then its transitions in order: one hand-over per batch.
+        const transitions: AlertTransition[] = [];
+        for (const observations of parsed) {
           stats.observations += observations.length;
-          const transitions = evaluator.observe(observations);
-          if (transitions.length > 0) await handle(transitions);
-          resolveOffset(message.offset);
-          if (Number(message.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
-            pending.delete(batch.partition);
-            caughtUp();
-          }
+          const found = evaluator.observe(observations);
+          if (found.length > 0) transitions.push(...found);
+        }
+        stats.envelopes += batch.messages.length;
+        if (transitions.length > 0) await handle(transitions);
+        resolveOffset(last.offset);
+        if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
+          pending.delete(batch.partition);
+          caughtUp();
         }
         await heartbeat();
       },
