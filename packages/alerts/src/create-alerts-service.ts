@@ -160,6 +160,7 @@ export function createAlertsService(
         envelopes: stats.envelopes,
         episodes: restored,
         lookbackMinutes: config.lookbackMinutes,
+        parseWorkers: pool.workers,
       });
     };
 

@@ -65,7 +65,9 @@ export function createObservePool(size = Math.min(4, availableParallelism() - 1)
       const unit = Math.ceil(values.length / (SHARE * workers.length + 1));
       const parts: Promise<Observation[][]>[] = [];
       for (let i = 0; i < workers.length && unit + SHARE * i * unit < values.length; i++) {
-        parts.push(run(workers[i] as Worker, values.slice(unit + SHARE * i * unit, unit + SHARE * (i + 1) * unit)));
+        parts.push(
+          run(workers[i] as Worker, values.slice(unit + SHARE * i * unit, unit + SHARE * (i + 1) * unit)),
+        );
       }
       const own = values.slice(0, unit).map(observe);
       return [own, ...(await Promise.all(parts))].flat();

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +12,7 @@ import {
   readTopic,
   runNodeScript,
   uniqueName,
+  waitUntil,
 } from '@faultline/testkit';
 import type { Event } from '@sentry/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -45,7 +46,7 @@ beforeAll(() => {
   );
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout?.trim() === pinned;
   const [pnpm, ...prefix] = onPath ? ['pnpm'] : ['npx', '--yes', `pnpm@${pinned}`];
-  for (const name of [...LIBRARIES, 'forwarder']) {
+  for (const name of [...LIBRARIES, 'forwarder', 'alerts']) {
     execFileSync(pnpm as string, [...prefix, 'pack', '--pack-destination', tarballs], {
       cwd: join(root, 'packages', name),
       stdio: 'ignore',
@@ -223,6 +224,7 @@ describe('a Kafka pipeline, from the packed packages, with another @sentry/core 
       {
         '@faultline/core': tarball('core'),
         '@faultline/forwarder': tarball('forwarder'),
+        '@faultline/alerts': tarball('alerts'),
         '@sentry/node': sentryVersion,
         '@sentry/core': OTHER_SENTRY_CORE,
         kafkajs: '2.2.4',
@@ -305,5 +307,67 @@ describe('a Kafka pipeline, from the packed packages, with another @sentry/core 
       .sort();
     expect(fingerprints).toEqual(expected);
     expect(forwarderOutput).not.toContain(sentry.dsn.split('@')[0]);
+  });
+
+  it('runs the alerts bin on that topic: rebuilt from it, on worker threads, in a dry run', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('packed-alerts');
+    await createTopic(brokers, topic, 2);
+    const written = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { Kafka } from 'kafkajs';
+const producer = new Kafka({ brokers: ${JSON.stringify(brokers)} }).producer();
+await producer.connect();
+const header = JSON.stringify({ dsn: 'http://publickey@127.0.0.1:9/42' });
+const event = (i) => header + '\\n{"type":"event"}\\n' + JSON.stringify({ level: 'error', timestamp: Date.now() / 1000, exception: { values: [{ type: 'TypeError', value: 'packed ' + (i % 3) }] } }) + '\\n';
+await producer.send({ topic: ${JSON.stringify(topic)}, messages: Array.from({ length: 500 }, (_, i) => ({ value: event(i) })) });
+await producer.disconnect();`,
+      ],
+      {
+        cwd: project,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      },
+    );
+    expect(written.status, written.stderr).toBe(0);
+    const alerts = spawn(
+      join(project, 'node_modules', '.bin', 'faultline-alerts'),
+      ['--topic', topic, '--dry-run'],
+      {
+        cwd: project,
+        env: {
+          PATH: process.env.PATH,
+          FAULTLINE_ALERTS_BROKERS: brokers.join(','),
+          FAULTLINE_ALERTS_GROUP: uniqueName('packed-alerts'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    alerts.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    alerts.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const rebuilt = await waitUntil(
+      () => /"msg":"active, rebuilt: evaluating","envelopes":(\d+)/.exec(output)?.[1],
+      {
+        what: 'the alerts bin to rebuild',
+        timeoutMs: 60_000,
+      },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${output}`);
+    });
+    expect(Number(rebuilt)).toBe(500);
+    // The built worker file was found in the installed package (none on a one-core machine).
+    const workers = Number(/"parseWorkers":(\d+)/.exec(output)?.[1]);
+    expect(workers).toBe(Math.min(4, availableParallelism() - 1));
+    alerts.kill('SIGTERM');
+    const code = await new Promise((resolve) => alerts.once('exit', resolve));
+    expect(code, output).toBe(0);
   });
 });
