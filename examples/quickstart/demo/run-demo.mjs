@@ -163,7 +163,8 @@ function forwarded(forwarder, metrics) {
   const figures = forwarder.metrics;
   const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
   const finished = figures.delivered + sum(figures.dropped) + sum(figures.deadLettered) + figures.duplicates;
-  const produced = (metrics.kafka?.delivered ?? 0) + (metrics.kafka?.drained ?? 0);
+  // `delivered` counts every envelope Kafka acknowledged, drained ones included.
+  const produced = metrics.kafka?.delivered ?? 0;
   return { delivered: figures.delivered, lost: Math.max(0, produced - finished) };
 }
 

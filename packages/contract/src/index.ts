@@ -6,6 +6,7 @@ export type { DsnParts } from './dsn.js';
 export { dsnFromEnvelopeEndpoint, dsnHost, envelopeEndpoint, formatDsn, parseDsn, redactDsn } from './dsn.js';
 export type { EnvelopeItemBytes, ParsedEnvelope } from './envelope-bytes.js';
 export { parseEnvelopeBytes, serializeEnvelopeBytes } from './envelope-bytes.js';
+export type { KafkaTransportStats } from './kafka-transport-stats.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createConsoleLogger, isLogLevel, logLevelPasses, prefixLogger, silentLogger } from './logger.js';
 export {

@@ -1,30 +1,13 @@
+import type { KafkaTransportStats } from '@faultline/contract';
 import type { ErrorPolicyStats } from '@faultline/sampling';
 import type { ResolvedConfig } from './resolve-config.js';
 
-/**
- * Faultline's counters since start-up, to export as the service's own metrics. Declared here
- * rather than imported from the Kafka transport, so these types never name kafkajs.
- */
+/** Faultline's counters since start-up, to export as the service's own metrics. */
 export interface ObservabilityStats {
   /** The error policy's decisions; absent when error sampling is off. */
   errors?: ErrorPolicyStats;
   /** The Kafka transport and its spool; absent with the HTTP transport. */
-  kafka?: {
-    /** Envelopes Kafka acknowledged straight from memory. */
-    delivered: number;
-    /** Envelopes written to the spool (Kafka away, slow, or the memory queue full). */
-    spooled: number;
-    /** Envelopes sent from the spool to Kafka later. */
-    drained: number;
-    /** Envelopes dropped and counted in client reports (too large, spool full or failing). */
-    dropped: number;
-    /** Envelopes waiting in memory now. */
-    queued: number;
-    /** Envelopes in the spool now, and its bytes on disk. */
-    inSpool: number;
-    spoolBytes: number;
-    connected: boolean;
-  };
+  kafka?: KafkaTransportStats;
 }
 
 /** What `initObservability()` returns. Its methods never throw. */

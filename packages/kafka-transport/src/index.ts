@@ -1,9 +1,10 @@
+export type { KafkaTransportStats } from '@faultline/contract';
 export type { EnvelopeMessage } from './envelope-message.js';
 export { contractMessage, HEADERS, SCHEMA_VERSION, toEnvelopeMessage } from './envelope-message.js';
 export type { IngestTarget } from './ingest-target.js';
 export { ingestTargetFromUrl } from './ingest-target.js';
 export type { KafkaTransportOptions } from './kafka-transport-options.js';
-export type { KafkaTransport, KafkaTransportFactory, KafkaTransportStats } from './make-kafka-transport.js';
+export type { KafkaTransport, KafkaTransportFactory } from './make-kafka-transport.js';
 export { makeKafkaTransport } from './make-kafka-transport.js';
 export { itemTypes, messageFromBytes } from './message-from-bytes.js';
 export type { Salvage, SalvageOptions } from './salvage-pending-events.js';

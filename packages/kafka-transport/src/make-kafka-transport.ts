@@ -1,6 +1,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backoffDelay, createConsoleLogger, DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import {
+  backoffDelay,
+  createConsoleLogger,
+  DEFAULT_ENVELOPE_TOPIC,
+  type KafkaTransportStats,
+} from '@faultline/contract';
 import { openSpool, type Spool } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
@@ -9,24 +14,6 @@ import { ingestTargetFromUrl } from './ingest-target.js';
 import type { KafkaTransportOptions } from './kafka-transport-options.js';
 import { messageFromBytes } from './message-from-bytes.js';
 import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
-
-/** What the transport has done so far. */
-export interface KafkaTransportStats {
-  /** Envelopes acknowledged by Kafka, fresh or drained from the spool. */
-  delivered: number;
-  /** Envelopes written to the spool (Kafka unreachable, slow, or the memory queue full). */
-  spooled: number;
-  /** Envelopes sent from the spool after an outage. */
-  drained: number;
-  /** Envelopes dropped and counted in client reports (too large, spool full or failing). */
-  dropped: number;
-  /** Envelopes waiting in memory now. */
-  queued: number;
-  /** Envelopes in the spool now, and its bytes on disk. */
-  inSpool: number;
-  spoolBytes: number;
-  connected: boolean;
-}
 
 /** The transport Sentry gets, plus what Faultline needs to shut it down and observe it. */
 export interface KafkaTransport extends Transport {
