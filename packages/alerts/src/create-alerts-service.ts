@@ -1,4 +1,4 @@
-import { type Logger, prefixLogger } from '@faultline/contract';
+import { createJsonLinesLogger, type Logger, prefixLogger } from '@faultline/contract';
 import { Kafka, type logCreator, logLevel, type Producer } from 'kafkajs';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
@@ -52,7 +52,7 @@ export function createAlertsService(
   env: Record<string, string | undefined> = process.env,
 ): AlertsService {
   const config = resolveAlertsConfig(options, env);
-  const logger = options.logger ?? jsonLogger(options.logLevel ?? 'info');
+  const logger = options.logger ?? createJsonLinesLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? Date.now;
   const kafka = new Kafka({
     brokers: config.brokers,
@@ -264,18 +264,4 @@ function kafkaLogs(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       if (level <= logLevel.WARN) logger.warn(`${namespace}: ${log.message}`);
     };
-}
-
-function jsonLogger(threshold: 'debug' | 'info' | 'warn' | 'error'): Logger {
-  const rank = { debug: 10, info: 20, warn: 30, error: 40 };
-  const at =
-    (level: keyof typeof rank) =>
-    (msg: string, fields: Record<string, unknown> = {}) => {
-      if (rank[level] >= rank[threshold]) {
-        process.stdout.write(
-          `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`,
-        );
-      }
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -1,4 +1,4 @@
-import { parseDsn, parseEnvelopeBytes } from '@faultline/contract';
+import { parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
 import { fingerprintHash } from '@faultline/sampling';
 import type { Event } from '@sentry/core';
 
@@ -38,7 +38,8 @@ export type Observation = ErrorObservation | DurationObservation;
 export function observe(value: Buffer): Observation[] {
   const parsed = parseEnvelopeBytes(value);
   if (!parsed.ok) return [];
-  const project = typeof parsed.header.dsn === 'string' ? projectOf(parsed.header.dsn) : undefined;
+  const project =
+    typeof parsed.header.dsn === 'string' ? parseDsnCached(parsed.header.dsn)?.projectId : undefined;
   if (!project) return [];
   const found: Observation[] = [];
   for (const item of parsed.items) {
@@ -57,16 +58,6 @@ export function observe(value: Buffer): Observation[] {
     } else found.push(...segmentObservations(project, payload));
   }
   return found;
-}
-
-// A topic carries few distinct DSNs: parse each once. Bounded, cleared when full.
-const projects = new Map<string, string | undefined>();
-function projectOf(dsn: string): string | undefined {
-  if (projects.has(dsn)) return projects.get(dsn);
-  if (projects.size >= 1000) projects.clear();
-  const project = parseDsn(dsn)?.projectId;
-  projects.set(dsn, project);
-  return project;
 }
 
 function errorObservation(project: string, event: Event): ErrorObservation {

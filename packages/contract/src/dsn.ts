@@ -40,6 +40,19 @@ export function parseDsn(text: string): DsnParts | undefined {
   };
 }
 
+// A topic carries few distinct DSNs: a reader of envelopes parses each once. Bounded, cleared when full.
+const parsedDsns = new Map<string, DsnParts | undefined>();
+
+/** `parseDsn`, remembered: for readers of many envelopes. The result is frozen (it is shared). */
+export function parseDsnCached(text: string): DsnParts | undefined {
+  if (parsedDsns.has(text)) return parsedDsns.get(text);
+  if (parsedDsns.size >= 1000) parsedDsns.clear();
+  const dsn = parseDsn(text);
+  if (dsn) Object.freeze(dsn);
+  parsedDsns.set(text, dsn);
+  return dsn;
+}
+
 /** `host[:port]`, as a host allow-list names it. */
 export function dsnHost(dsn: DsnParts): string {
   return dsn.port ? `${dsn.host}:${dsn.port}` : dsn.host;

@@ -3,12 +3,27 @@ export { backoffDelay } from './backoff.js';
 export type { DeadLetterOrigin } from './dead-letter-headers.js';
 export { DEAD_LETTER_HEADERS, originHeaders } from './dead-letter-headers.js';
 export type { DsnParts } from './dsn.js';
-export { dsnFromEnvelopeEndpoint, dsnHost, envelopeEndpoint, formatDsn, parseDsn, redactDsn } from './dsn.js';
+export {
+  dsnFromEnvelopeEndpoint,
+  dsnHost,
+  envelopeEndpoint,
+  formatDsn,
+  parseDsn,
+  parseDsnCached,
+  redactDsn,
+} from './dsn.js';
 export type { EnvelopeItemBytes, ParsedEnvelope } from './envelope-bytes.js';
 export { parseEnvelopeBytes, serializeEnvelopeBytes } from './envelope-bytes.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';
 export type { Logger, LogLevel } from './logger.js';
-export { createConsoleLogger, isLogLevel, logLevelPasses, prefixLogger, silentLogger } from './logger.js';
+export {
+  createConsoleLogger,
+  createJsonLinesLogger,
+  isLogLevel,
+  logLevelPasses,
+  prefixLogger,
+  silentLogger,
+} from './logger.js';
 export {
   DEFAULT_ENVELOPE_TOPIC,
   deadLetterTopicFor,

@@ -41,6 +41,23 @@ export function createConsoleLogger(prefix: string, threshold: LogLevel = 'info'
   };
 }
 
+/**
+ * One JSON line per entry on stdout (`time`, `level`, `msg` and the entry's fields), as log
+ * collectors read them, lines below `threshold` left out: the services' default logger.
+ */
+export function createJsonLinesLogger(threshold: LogLevel = 'info'): Logger {
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (logLevelPasses(level, threshold)) {
+        process.stdout.write(
+          `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`,
+        );
+      }
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 /** Prefixes every message, e.g. `kafka transport: ` for lines a package writes into the app's logger. */
 export function prefixLogger(logger: Logger, prefix: string): Logger {
   return {

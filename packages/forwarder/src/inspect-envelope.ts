@@ -2,7 +2,7 @@ import {
   type DsnParts,
   type EnvelopeItemBytes,
   isReadableSchema,
-  parseDsn,
+  parseDsnCached,
   parseEnvelopeBytes,
   serializeEnvelopeBytes,
 } from '@faultline/contract';
@@ -57,7 +57,7 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
   const parsed = parseEnvelopeBytes(value);
   if (!parsed.ok) return { kind: 'dead', reason: 'malformed', detail: parsed.detail };
   const { header, items } = parsed;
-  const dsn = typeof header.dsn === 'string' ? cachedDsn(header.dsn) : undefined;
+  const dsn = typeof header.dsn === 'string' ? parseDsnCached(header.dsn) : undefined;
   if (!dsn) {
     const detail =
       typeof header.dsn === 'string'
@@ -142,17 +142,6 @@ export function withoutCategories(
     },
     removed,
   };
-}
-
-// A topic carries few distinct DSNs: parse each once. Bounded, cleared when full.
-const dsnCache = new Map<string, DsnParts | undefined>();
-function cachedDsn(text: string): DsnParts | undefined {
-  if (dsnCache.has(text)) return dsnCache.get(text);
-  if (dsnCache.size >= 1000) dsnCache.clear();
-  const dsn = parseDsn(text);
-  if (dsn) Object.freeze(dsn);
-  dsnCache.set(text, dsn);
-  return dsn;
 }
 
 function categoryOf(type: string): DataCategory {

@@ -1,4 +1,4 @@
-import { type Logger, type LogLevel, logLevelPasses } from '@faultline/contract';
+import { createJsonLinesLogger, type Logger, type LogLevel, logLevelPasses } from '@faultline/contract';
 
 export type { Logger, LogLevel } from '@faultline/contract';
 export { isLogLevel } from '@faultline/contract';
@@ -14,17 +14,9 @@ export interface LogEntry {
  * Faultline package takes), else one JSON line per entry on stdout, as log collectors read them.
  */
 export function createLogger(level: LogLevel = 'info', custom?: Logger): Logger {
-  const write = custom
-    ? (entry: LogEntry) => {
-        const { level: entryLevel, msg, ...fields } = entry;
-        custom[entryLevel](msg, fields);
-      }
-    : (entry: LogEntry) =>
-        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
-  const at =
-    (entryLevel: LogLevel) =>
-    (msg: string, fields: Record<string, unknown> = {}) => {
-      if (logLevelPasses(entryLevel, level)) write({ level: entryLevel, msg, ...fields });
-    };
+  if (!custom) return createJsonLinesLogger(level);
+  const at = (entryLevel: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+    if (logLevelPasses(entryLevel, level)) custom[entryLevel](msg, fields);
+  };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
