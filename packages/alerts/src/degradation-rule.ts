@@ -1,5 +1,6 @@
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { DurationObservation } from './observations.js';
+import { touchSubject } from './touch-subject.js';
 
 export interface DegradationOptions {
   /** Fires when a minute's percentile is more than this times the baseline. @default 2 */
@@ -55,18 +56,13 @@ export function createDegradationRule(options: DegradationOptions = {}): Degrada
   return {
     record({ project, name, durationMs, at }) {
       const key = `degradation:${project}:${name}`;
-      let subject = subjects.get(key);
-      if (subject) subjects.delete(key);
-      else subject = { project, name, minutes: new Map(), healthy: [], run: 0, firing: false };
-      subjects.set(key, subject);
-      if (subjects.size > maxSubjects) {
-        for (const [oldKey, old] of subjects) {
-          if (!old.firing) {
-            subjects.delete(oldKey);
-            break;
-          }
-        }
-      }
+      const subject = touchSubject(
+        subjects,
+        key,
+        (): Subject => ({ project, name, minutes: new Map(), healthy: [], run: 0, firing: false }),
+        maxSubjects,
+        (old) => old.firing,
+      );
       const minute = Math.floor(at / MINUTE_MS);
       let bucket = subject.minutes.get(minute);
       if (!bucket) {

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { ensureTopic } from './ensure-topic.js';
 
 export interface Leadership {
   readonly active: boolean;
@@ -16,17 +17,7 @@ export async function joinLeadership(
   options: { topic: string; groupId: string; sessionTimeoutMs?: number },
   onChange: (active: boolean) => void,
 ): Promise<Leadership> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(options.topic)) {
-      await admin
-        .createTopics({ topics: [{ topic: options.topic, numPartitions: 1 }], waitForLeaders: true })
-        .catch(() => undefined); // another instance created it first
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopic(kafka, options.topic);
   const consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,

@@ -1,5 +1,6 @@
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { ErrorObservation } from './observations.js';
+import { touchSubject } from './touch-subject.js';
 
 export interface SpikeOptions {
   /** Fires when a minute's volume exceeds the baseline by more than this. @default 200 (%, so 3x) */
@@ -23,7 +24,6 @@ interface Subject {
   counts: Map<number, number>;
   /** Set while an episode is open: the baseline it fired against, kept until it resolves. */
   episode?: { baseline: number; threshold: number; quiet: number; peak: number };
-  lastMinute: number;
 }
 
 export interface SpikeRule {
@@ -51,23 +51,6 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
   // No baseline before this many minutes of data: at start-up everything would look like a spike.
   let warmUntil: number | undefined;
 
-  const touch = (key: string, project: string, label: string, minute: number): Subject => {
-    let subject = subjects.get(key);
-    if (subject)
-      subjects.delete(key); // re-inserted last: Map order is recency
-    else subject = { project, label, counts: new Map(), lastMinute: minute };
-    subjects.set(key, subject);
-    if (subjects.size > maxSubjects) {
-      for (const [oldKey, old] of subjects) {
-        if (!old.episode) {
-          subjects.delete(oldKey);
-          break;
-        }
-      }
-    }
-    return subject;
-  };
-
   return {
     record(observation) {
       const minute = Math.floor(observation.at / MINUTE_MS);
@@ -78,9 +61,14 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       lastKept.set(issue, Math.max(observation.at, lastKept.get(issue) ?? 0));
       if (lastKept.size > maxSubjects) lastKept.delete(lastKept.keys().next().value as string);
       const add = (key: string, label: string) => {
-        const subject = touch(key, observation.project, label, minute);
+        const subject = touchSubject(
+          subjects,
+          key,
+          (): Subject => ({ project: observation.project, label, counts: new Map() }),
+          maxSubjects,
+          (old) => old.episode !== undefined,
+        );
         for (const [m, amount] of shares) subject.counts.set(m, (subject.counts.get(m) ?? 0) + amount);
-        subject.lastMinute = Math.max(subject.lastMinute, minute);
       };
       if (options.perProject ?? true)
         add(`spike:project:${observation.project}`, `project ${observation.project}`);

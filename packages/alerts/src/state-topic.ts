@@ -1,24 +1,13 @@
 import type { Kafka } from 'kafkajs';
+import { ensureTopic } from './ensure-topic.js';
 import type { EpisodeBook, EpisodeRecord } from './episode-book.js';
 
 /**
  * The open and recently closed episodes, one record per subject in a compacted topic: small
  * (a few bytes per alert), and enough for a new instance to know what was already sent.
  */
-export async function ensureStateTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-        waitForLeaders: true,
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+export function ensureStateTopic(kafka: Kafka, topic: string): Promise<void> {
+  return ensureTopic(kafka, topic, [{ name: 'cleanup.policy', value: 'compact' }]);
 }
 
 /** Reads the state topic from its start to its current end into the book; resolves with the count. */

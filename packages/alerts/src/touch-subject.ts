@@ -1,0 +1,26 @@
+/**
+ * The subject under `key`, made with `make` when new, moved to the recent end (a Map keeps
+ * insertion order, so its first entries are the least recently seen). Past `max` subjects the
+ * least recently seen is forgotten, unless `keep` says it is in an episode: open episodes stay.
+ */
+export function touchSubject<S>(
+  subjects: Map<string, S>,
+  key: string,
+  make: () => S,
+  max: number,
+  keep: (subject: S) => boolean,
+): S {
+  const existing = subjects.get(key);
+  if (existing !== undefined) subjects.delete(key);
+  const subject = existing ?? make();
+  subjects.set(key, subject);
+  if (subjects.size > max) {
+    for (const [oldKey, old] of subjects) {
+      if (!keep(old)) {
+        subjects.delete(oldKey);
+        break;
+      }
+    }
+  }
+  return subject;
+}
