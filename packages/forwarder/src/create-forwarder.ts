@@ -27,7 +27,7 @@ export interface Forwarder {
   start(): Promise<void>;
   /** Delivers again every envelope of a time window, in a consumer group of its own. */
   replay(window: ReplayWindow): Promise<ReplayProgress>;
-  /** Stops reading, lets requests in flight finish (up to 10 s), commits, leaves the group. */
+  /** Stops reading, lets requests in flight finish (up to `stopGraceMs`), commits, leaves the group. */
   stop(): Promise<void>;
   readonly metrics: ForwarderMetrics;
   /** The port of the /metrics server, when one runs. */
@@ -47,8 +47,24 @@ export interface Forwarder {
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const config = resolveForwarderConfig(options);
   const logger = createLogger(options.logLevel, options.logger);
-  const gate = createUpstreamGate({ maxConcurrency: config.maxInFlight, backoff: config.backoff });
-  const metrics = createMetricsRegistry(() => gate.limits());
+  // Each change of an upstream's status is one line: closed (with the failures that closed it),
+  // probing, reopened (with how long it was closed). Nothing is logged per failed request.
+  const gate = createUpstreamGate({
+    maxConcurrency: config.maxInFlight,
+    onChange: (change) => {
+      const fields = {
+        upstream: change.upstream,
+        reason: change.reason,
+        limit: change.limit,
+        failureRatio: Number(change.failureRatio.toFixed(3)),
+        ...(change.probes !== undefined ? { probes: change.probes, closedForMs: change.closedForMs } : {}),
+      };
+      if (change.status === 'closed') logger.warn('upstream closed; probing it until it answers', fields);
+      else if (change.status === 'open') logger.info('upstream reopened', fields);
+      else logger.debug('upstream probing', fields);
+    },
+  });
+  const metrics = createMetricsRegistry(() => gate.snapshot());
   const { figures } = metrics;
   const poster = createPoster({
     timeoutMs: config.requestTimeoutMs,
@@ -74,13 +90,21 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     groupId: config.groupId,
     // A shorter fetch long-poll than KafkaJS's 5 s: stop() waits for the fetch in flight.
     maxWaitTimeInMs: 1000,
+    // A member that dies without leaving (SIGKILL, OOM, a lost node) holds its partitions until
+    // the session times out; survivors hear of the rebalance at their next heartbeat.
     sessionTimeout: config.sessionTimeoutMs,
     // KafkaJS refuses a heartbeat interval that is not below the session timeout.
-    heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
+    heartbeatInterval: Math.min(1000, Math.floor(config.sessionTimeoutMs / 3)),
+    // How long the group waits for members to rejoin in a rebalance: a member busy in a batch
+    // rejoins when it returns, within a second of its window having room.
+    rebalanceTimeout: Math.max(config.sessionTimeoutMs, 15_000),
     // Topic settings (partitions, retention) are the operator's: never create it by reading it.
     allowAutoTopicCreation: false,
   });
   const stopping = new AbortController();
+  // Aborts the requests still on the wire once the stop's grace is over.
+  const cutting = new AbortController();
+  setMaxListeners(0, cutting.signal);
   // Every envelope waiting for a limit, a retry or an upstream slot listens for the stop.
   setMaxListeners(0, stopping.signal);
   const outcomes = createOutcomeReporter({
@@ -114,8 +138,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     figures,
     observeLatency: metrics.observeLatency,
     logger,
+    requestSignal: cutting.signal,
   });
-  const window = createInFlightWindow(config.maxInFlight, config.maxInFlightPerPartition);
+  const window = createInFlightWindow(config.maxInFlight, config.maxInFlightPerPartition, config.maxInFlight);
   const loop = createDeliveryLoop({ consumer, window, deliver, signal: stopping.signal, figures, logger });
   let joined = false;
   let failed = false;
@@ -192,13 +217,18 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     async stop() {
       if (stopping.signal.aborted) return;
       stopping.abort();
-      // Requests already sent finish (their envelopes commit); waits for limits and retries end
-      // now, uncommitted, to be delivered after a restart.
-      await window.drained(10_000);
+      // Requests already sent finish within the grace (their envelopes commit); waits for limits
+      // and retries end now, uncommitted, to be delivered after a restart. Then the group is left
+      // at once, so the partitions' next owner starts from what this one delivered.
+      if (!(await window.drained(config.stopGraceMs))) {
+        cutting.abort();
+        await window.drained(1000);
+      }
       await loop.commit();
       loop.stop();
-      await outcomes.stop();
       await consumer.disconnect().catch(() => undefined);
+      gate.close();
+      await outcomes.stop();
       await producer.disconnect().catch(() => undefined);
       poster.close();
       await health?.close();

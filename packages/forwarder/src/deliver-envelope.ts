@@ -36,7 +36,20 @@ export interface DeliveryDeps {
   figures: ForwarderMetrics;
   observeLatency: (seconds: number) => void;
   logger: Logger;
+  /** Aborts requests on the wire: the forwarder's stop, once their grace is over. */
+  requestSignal?: AbortSignal;
 }
+
+/**
+ * The envelope's place in the in-flight window: parked while it waits out a retry or a rate
+ * limit (it sends nothing then, so the next envelope may take its place), resumed before it sends.
+ */
+export interface DeliverySlot {
+  park(): void;
+  resume(): Promise<void>;
+}
+
+const UNPARKED: DeliverySlot = { park() {}, resume: () => Promise.resolve() };
 
 /**
  * Takes one message to a final state: delivered, dead-lettered, or dropped by policy (counted
@@ -44,7 +57,11 @@ export interface DeliveryDeps {
  * forwarder is stopping): the message is then left uncommitted, to be delivered after restart.
  * It never rejects.
  */
-export type DeliverEnvelope = (origin: MessageOrigin, signal: AbortSignal) => Promise<boolean>;
+export type DeliverEnvelope = (
+  origin: MessageOrigin,
+  signal: AbortSignal,
+  slot?: DeliverySlot,
+) => Promise<boolean>;
 
 export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
   const { figures, logger } = deps;
@@ -78,7 +95,16 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
     }
   }
 
-  return async function deliver(origin, signal) {
+  /** Waits `ms` with the slot parked; false when the forwarder stops first. */
+  async function wait(ms: number, signal: AbortSignal, slot: DeliverySlot): Promise<boolean> {
+    slot.park();
+    const waited = await sleep(ms, signal);
+    if (!waited) return false;
+    await slot.resume();
+    return true;
+  }
+
+  return async function deliver(origin, signal, slot = UNPARKED) {
     const started = Date.now();
     const { message } = origin;
     const value = message.value ?? Buffer.alloc(0);
@@ -160,21 +186,29 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       const limitedFor = deps.rateLimits.waitFor(dsnKey, categories);
       if (limitedFor > 0) {
         figures.waitingForRateLimit++;
-        const waited = await sleep(limitedFor, signal);
+        const waited = await wait(limitedFor, signal, slot);
         figures.waitingForRateLimit--;
         if (!waited) return false;
         continue;
       }
-      if (!(await deps.gate.acquire(upstream, signal))) return false;
+      // Waiting here while the upstream is closed costs the envelope no attempt: the gate's
+      // probes find out when it is back, and then every waiting envelope goes at once.
+      const permit = await deps.gate.acquire(upstream, signal);
+      if (!permit) return false;
       // A 429 may have arrived while this one queued for the upstream.
       if (deps.rateLimits.waitFor(dsnKey, categories) > 0) {
-        deps.gate.release(upstream, 'neutral');
+        deps.gate.release(permit, 'unused');
         continue;
       }
       let result: PostResult | undefined;
       try {
-        result = await deps.poster.post(url, body, dsn.publicKey);
+        result = await deps.poster.post(url, body, dsn.publicKey, deps.requestSignal);
       } catch (error) {
+        if (deps.requestSignal?.aborted) {
+          // Cut short by the stop, not by the upstream: left uncommitted, delivered after restart.
+          deps.gate.release(permit, 'unused');
+          return false;
+        }
         logger.debug('delivery failed; retrying', {
           error: (error as Error).message,
           project: dsn.projectId,
@@ -184,8 +218,8 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       if (result) deps.rateLimits.update(dsnKey, result);
       const answer = classifyResponse(result?.status);
       deps.gate.release(
-        upstream,
-        answer === 'delivered' ? 'success' : answer === 'retry' ? 'failure' : 'neutral',
+        permit,
+        answer === 'delivered' ? 'success' : answer === 'retry' ? 'failure' : 'answered',
       );
       switch (answer) {
         case 'delivered':
@@ -206,7 +240,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
           );
         case 'retry':
           figures.retried++;
-          if (!(await sleep(backoffDelay(attempt++, deps.backoff), signal))) return false;
+          if (!(await wait(backoffDelay(attempt++, deps.backoff), signal, slot))) return false;
       }
     }
   };

@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
-import type { DeliverEnvelope } from './deliver-envelope.js';
+import type { DeliverEnvelope, DeliverySlot } from './deliver-envelope.js';
 import type { InFlightWindow } from './in-flight-window.js';
 import type { Logger } from './logger.js';
 import type { ForwarderMetrics } from './metrics.js';
@@ -80,15 +80,16 @@ export function createDeliveryLoop(deps: {
         tracker.begin(message.offset);
         resolveOffset(message.offset);
         deps.figures.inFlight = deps.window.size;
-        deps.deliver({ topic, partition, message }, deps.signal).then(
+        const slot = parkableSlot(deps.window, partition);
+        deps.deliver({ topic, partition, message }, deps.signal, slot).then(
           (finished) => {
-            deps.window.release(partition);
+            deps.window.release(partition, slot.parked);
             deps.figures.inFlight = deps.window.size;
             if (finished && generation === trackers) tracker.finish(message.offset);
           },
           (error: Error) => {
             // deliver never rejects; if it did, the message stays uncommitted and is redelivered.
-            deps.window.release(partition);
+            deps.window.release(partition, slot.parked);
             deps.logger.error('delivery failed unexpectedly', { error: error.message });
           },
         );
@@ -102,6 +103,21 @@ export function createDeliveryLoop(deps: {
     commit,
     stop() {
       clearInterval(timer);
+    },
+  };
+}
+
+/** An envelope's slot in the window, parked while it waits (when the window has room for that). */
+export function parkableSlot(window: InFlightWindow, partition: number): DeliverySlot & { parked: boolean } {
+  return {
+    parked: false,
+    park() {
+      if (!this.parked && window.park(partition)) this.parked = true;
+    },
+    async resume() {
+      if (!this.parked) return;
+      await window.resume(partition);
+      this.parked = false;
     },
   };
 }

@@ -57,7 +57,12 @@ export interface ForwarderOptions {
   maxBreadcrumbs?: number;
   /** Partitions whose batches are read at once (KafkaJS `partitionsConsumedConcurrently`). Env: `FAULTLINE_FORWARDER_CONCURRENCY`. @default 8 */
   concurrency?: number;
-  /** Ingest request timeout. @default 30 000 ms */
+  /**
+   * Ingest request timeout while connecting and sending (no progress for this long), and the
+   * ceiling of the answer timeout, which is learned per upstream from its answers (four times
+   * its smoothed round trip plus four deviations, at least 500 ms), so a request that is never
+   * answered frees its slot in about a second at a 50 ms ingest. @default 30 000 ms
+   */
   requestTimeoutMs?: number;
   /**
    * The longest rate limit (429, or `X-Sentry-Rate-Limits` on any answer) an envelope is held
@@ -67,7 +72,12 @@ export interface ForwarderOptions {
    * @default 60 000 ms
    */
   maxRateLimitWaitMs?: number;
-  /** Backoff after 5xx, timeouts and network errors (exponential, with jitter), per envelope and per upstream. @default { initialMs: 500, maxMs: 60 000 } */
+  /**
+   * Each envelope's own backoff after a 5xx, a timeout or a network error (exponential, with
+   * jitter), waited without holding a request slot. An ingest that is down is handled by the
+   * upstream's status instead (closed, probed, reopened), which costs waiting envelopes no
+   * attempt. @default { initialMs: 500, maxMs: 10 000 }
+   */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Event ids remembered to suppress duplicates. @default 100 000 */
   dedupeSize?: number;
@@ -81,8 +91,20 @@ export interface ForwarderOptions {
   ssl?: boolean | ConnectionOptions;
   /** Kafka SASL. Env: `FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD`. @default none */
   sasl?: SASLOptions;
-  /** Consumer session timeout; the broker must allow it (`group.min/max.session.timeout.ms`). @default 30 000 ms */
+  /**
+   * Consumer session timeout: how long the group waits for an instance that died without leaving
+   * (SIGKILL, OOM) before its partitions go to another; heartbeats go every second. Shorter means a
+   * faster takeover, but an event loop stalled that long (a long GC, a CPU-starved container) then
+   * costs a rebalance. The broker must allow it (`group.min.session.timeout.ms`, 6 s by default).
+   * Env: `FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS`. @default 10 000 ms
+   */
   sessionTimeoutMs?: number;
+  /**
+   * At stop (SIGTERM), how long requests already on the wire may take to finish before they are
+   * cut (and delivered again by the next owner). Then offsets are committed and the group left.
+   * @default 1 500 ms
+   */
+  stopGraceMs?: number;
   /** Read the topic from its first offset when the group has none yet. @default true */
   fromBeginning?: boolean;
   /** Lowest level logged. Env: `FAULTLINE_FORWARDER_LOG_LEVEL`. @default 'info' */

@@ -2,30 +2,56 @@
  * Bounds the envelopes held at once, overall and per partition. `acquire` waits (without
  * polling) until both have room, so the fetch loop stops reading while the window is full:
  * memory is bounded by the window, however slow the ingest.
+ *
+ * An envelope waiting out a retry or a rate limit sends nothing, so it can give its slot to the
+ * next envelope (`park`) while it waits, up to `maxParked` such envelopes; it then takes a slot
+ * again ahead of new envelopes (`resume`): it is older, and the committed offset waits for it.
+ * At most `max + maxParked` envelopes are held.
  */
 export interface InFlightWindow {
   /** Resolves true once a slot is taken, false after `timeoutMs` without one (to heartbeat). */
   acquire(partition: number, timeoutMs: number): Promise<boolean>;
-  release(partition: number): void;
-  /** Envelopes held now. */
+  /** Gives back the slot of a finished envelope; `parked` if it was parked when it finished. */
+  release(partition: number, parked?: boolean): void;
+  /** Frees a held slot for an envelope that waits; false when `maxParked` are parked already. */
+  park(partition: number): boolean;
+  /** Takes a slot again for a parked envelope, ahead of every `acquire`. */
+  resume(partition: number): Promise<void>;
+  /** Envelopes held now, parked ones included. */
   readonly size: number;
+  /** Envelopes parked now. */
+  readonly parked: number;
   /** Resolves once nothing is held, or after `timeoutMs`; true when empty. */
   drained(timeoutMs: number): Promise<boolean>;
 }
 
-export function createInFlightWindow(max: number, perPartition: number): InFlightWindow {
-  let size = 0;
+export function createInFlightWindow(max: number, perPartition: number, maxParked = max): InFlightWindow {
+  let active = 0;
+  let parked = 0;
   const byPartition = new Map<number, number>();
   const waiters: { partition: number; grant: () => void }[] = [];
+  const resumers: { partition: number; grant: () => void }[] = [];
   let drainWaiters: (() => void)[] = [];
 
-  const hasRoom = (partition: number) => size < max && (byPartition.get(partition) ?? 0) < perPartition;
+  const hasRoom = (partition: number) => active < max && (byPartition.get(partition) ?? 0) < perPartition;
   const take = (partition: number) => {
-    size++;
+    active++;
     byPartition.set(partition, (byPartition.get(partition) ?? 0) + 1);
   };
+  const give = (partition: number) => {
+    active--;
+    const held = (byPartition.get(partition) ?? 1) - 1;
+    if (held > 0) byPartition.set(partition, held);
+    else byPartition.delete(partition);
+  };
   const wake = () => {
-    for (let i = 0; i < waiters.length && size < max; ) {
+    // Parked envelopes first, past the per-partition bound: they hold the committed offset back.
+    while (resumers.length > 0 && active < max) {
+      const resumer = resumers.shift() as (typeof resumers)[number];
+      take(resumer.partition);
+      resumer.grant();
+    }
+    for (let i = 0; i < waiters.length && active < max; ) {
       const waiter = waiters[i] as (typeof waiters)[number];
       if (hasRoom(waiter.partition)) {
         waiters.splice(i, 1);
@@ -34,13 +60,23 @@ export function createInFlightWindow(max: number, perPartition: number): InFligh
       } else i++;
     }
   };
+  const settle = () => {
+    wake();
+    if (active + parked === 0) {
+      for (const done of drainWaiters) done();
+      drainWaiters = [];
+    }
+  };
 
   return {
     get size() {
-      return size;
+      return active + parked;
+    },
+    get parked() {
+      return parked;
     },
     acquire(partition, timeoutMs) {
-      if (hasRoom(partition) && waiters.length === 0) {
+      if (hasRoom(partition) && waiters.length === 0 && resumers.length === 0) {
         take(partition);
         return Promise.resolve(true);
       }
@@ -60,21 +96,40 @@ export function createInFlightWindow(max: number, perPartition: number): InFligh
         waiters.push(waiter);
       });
     },
-    release(partition) {
-      size--;
-      const held = (byPartition.get(partition) ?? 1) - 1;
-      if (held > 0) byPartition.set(partition, held);
-      else byPartition.delete(partition);
+    release(partition, wasParked = false) {
+      if (wasParked) parked--;
+      else give(partition);
+      settle();
+    },
+    park(partition) {
+      if (parked >= maxParked) return false;
+      parked++;
+      give(partition);
       wake();
-      if (size === 0) {
-        for (const done of drainWaiters) done();
-        drainWaiters = [];
+      return true;
+    },
+    resume(partition) {
+      parked--;
+      if (active < max && resumers.length === 0) {
+        take(partition);
+        return Promise.resolve();
       }
+      // Counted as parked until granted, so `size` never drops below what is held.
+      parked++;
+      return new Promise<void>((resolve) => {
+        resumers.push({
+          partition,
+          grant: () => {
+            parked--;
+            resolve();
+          },
+        });
+      });
     },
     drained(timeoutMs) {
-      if (size === 0) return Promise.resolve(true);
+      if (active + parked === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(size === 0), timeoutMs);
+        const timer = setTimeout(() => resolve(active + parked === 0), timeoutMs);
         drainWaiters.push(() => {
           clearTimeout(timer);
           resolve(true);

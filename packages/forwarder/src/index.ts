@@ -17,5 +17,13 @@ export type { PartitionOffset, ReplayRange } from './replay-window.js';
 export { replayRanges, replayTotal } from './replay-window.js';
 export type { SizeLimits } from './size-limits.js';
 export { DEFAULT_SIZE_LIMITS } from './size-limits.js';
-export type { UpstreamGate } from './upstream-gate.js';
+export type {
+  UpstreamChange,
+  UpstreamGate,
+  UpstreamGateOptions,
+  UpstreamOutcome,
+  UpstreamPermit,
+  UpstreamSnapshot,
+  UpstreamStatus,
+} from './upstream-gate.js';
 export { createUpstreamGate } from './upstream-gate.js';

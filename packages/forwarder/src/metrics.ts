@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamSnapshot } from './upstream-gate.js';
 
 /** Figures kept as plain numbers (readable in tests and by embedders), exported on /metrics. */
 export interface ForwarderMetrics {
@@ -31,7 +32,7 @@ export interface MetricsRegistry {
  * process metrics (event-loop lag, heap, GC, CPU, open handles). Counters read the plain
  * figures at scrape time, so the hot path only increments numbers.
  */
-export function createMetricsRegistry(upstreamLimits: () => Record<string, number>): MetricsRegistry {
+export function createMetricsRegistry(upstreams: () => Record<string, UpstreamSnapshot>): MetricsRegistry {
   const figures: ForwarderMetrics = {
     delivered: 0,
     retried: 0,
@@ -136,7 +137,30 @@ export function createMetricsRegistry(upstreamLimits: () => Record<string, numbe
     registers: [registry],
     collect() {
       this.reset();
-      for (const [upstream, limit] of Object.entries(upstreamLimits())) this.set({ upstream }, limit);
+      for (const [upstream, s] of Object.entries(upstreams())) this.set({ upstream }, s.limit);
+    },
+  });
+  new Gauge({
+    name: 'faultline_forwarder_upstream_status',
+    help: 'Per upstream host and status (open, probing, closed): 1 for the status it is in, else 0.',
+    labelNames: ['upstream', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [upstream, s] of Object.entries(upstreams())) {
+        for (const status of ['open', 'probing', 'closed'])
+          this.set({ upstream, status }, s.status === status ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'faultline_forwarder_upstream_failure_ratio',
+    help: 'Per upstream host, failures (5xx, timeouts, network errors) among its answers of the last second.',
+    labelNames: ['upstream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [upstream, s] of Object.entries(upstreams())) this.set({ upstream }, s.failureRatio);
     },
   });
   new Gauge({

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { type AnswerTimeout, createAnswerTimeout } from './answer-timeout.js';
 
 // On the thread pool: a large body compressed here must not stall every other envelope in flight.
 const gzip = promisify(gzipCallback);
@@ -13,8 +14,11 @@ export interface PostResult {
 }
 
 export interface Poster {
-  /** POSTs an envelope; rejects on network errors and timeouts. */
-  post(url: URL, body: Buffer, publicKey: string): Promise<PostResult>;
+  /**
+   * POSTs an envelope; rejects on network errors (a reset, a connection closed before the
+   * answer), on timeouts, and when `signal` aborts.
+   */
+  post(url: URL, body: Buffer, publicKey: string, signal?: AbortSignal): Promise<PostResult>;
   close(): void;
 }
 
@@ -23,17 +27,34 @@ const CLIENT = 'faultline-forwarder/0.1.0';
 /**
  * HTTP(S) with keep-alive, authenticated as the SDK is (`X-Sentry-Auth` with the DSN's public
  * key), bodies over `compressAboveBytes` gzipped. `maxSockets` per host should be at least the
- * requests allowed in flight, or the agent queues what the forwarder meant to pipeline.
+ * requests allowed in flight, or the agent queues what the forwarder meant to pipeline; it also
+ * bounds the sockets a misbehaving upstream can make this process hold.
+ *
+ * Two timeouts: `timeoutMs` while connecting and sending (no progress for that long), and once
+ * the request is sent, the answer timeout learned per upstream (`answerTimeout`), so a request
+ * that is never answered frees its slot within about a second at a 50 ms ingest.
  */
 export function createPoster(options: {
   timeoutMs: number;
   compressAboveBytes: number;
   maxSockets: number;
+  /** @default learned per upstream between 500 ms and `timeoutMs` */
+  answerTimeout?: AnswerTimeout;
 }): Poster {
   const agents = {
-    'http:': new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets }),
-    'https:': new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets }),
+    'http:': new HttpAgent({
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxTotalSockets: options.maxSockets * 4,
+    }),
+    'https:': new HttpsAgent({
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxTotalSockets: options.maxSockets * 4,
+    }),
   };
+  const answerTimeout =
+    options.answerTimeout ?? createAnswerTimeout({ minMs: 500, maxMs: options.timeoutMs });
   // Per endpoint and per key, what every request repeats: worked out once (a topic carries few).
   const targets = new WeakMap<URL, { hostname: string; port: string; path: string; https: boolean }>();
   const auths = new Map<string, string>();
@@ -61,7 +82,7 @@ export function createPoster(options: {
     return auth;
   };
   return {
-    async post(url, body, publicKey) {
+    async post(url, body, publicKey, signal) {
       const compress = body.length > options.compressAboveBytes;
       const payload = compress ? await gzip(body) : body;
       const target = targetOf(url);
@@ -72,7 +93,15 @@ export function createPoster(options: {
         'user-agent': CLIENT,
       };
       if (compress) headers['content-encoding'] = 'gzip';
+      const upstream = url.origin;
       return new Promise((resolve, reject) => {
+        let sentAt = 0;
+        let answerTimer: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(answerTimer);
+          signal?.removeEventListener('abort', abort);
+        };
+        const abort = () => req.destroy(new Error('aborted: the forwarder is stopping'));
         const req = (target.https ? httpsRequest : httpRequest)(
           {
             hostname: target.hostname,
@@ -84,23 +113,42 @@ export function createPoster(options: {
             headers,
           },
           (res) => {
+            clearTimeout(answerTimer);
+            const status = res.statusCode ?? 0;
+            if (sentAt > 0 && status >= 200 && status < 300)
+              answerTimeout.observe(upstream, performance.now() - sentAt);
             res.resume();
             res.on('end', () => {
+              done();
               const header = (name: string) => {
                 const value = res.headers[name];
                 return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
               };
               resolve({
-                status: res.statusCode ?? 0,
+                status,
                 retryAfter: header('retry-after'),
                 rateLimits: header('x-sentry-rate-limits'),
               });
             });
-            res.on('error', reject);
+            res.on('error', (error) => {
+              done();
+              reject(error);
+            });
           },
         );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error(`no progress within ${options.timeoutMs} ms`)));
+        req.on('finish', () => {
+          // Sent: from here the answer must come within what this upstream usually takes.
+          sentAt = performance.now();
+          const ms = answerTimeout.timeoutFor(upstream);
+          answerTimer = setTimeout(() => req.destroy(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
+        });
+        req.on('error', (error) => {
+          done();
+          reject(error);
+        });
+        if (signal?.aborted) abort();
+        else signal?.addEventListener('abort', abort, { once: true });
         req.end(payload);
       });
     },

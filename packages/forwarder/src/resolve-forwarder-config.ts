@@ -26,6 +26,7 @@ export interface ForwarderConfig {
   compressAboveBytes: number;
   outcomesIntervalMs: number;
   sessionTimeoutMs: number;
+  stopGraceMs: number;
   fromBeginning: boolean;
 }
 
@@ -87,12 +88,13 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     maxRateLimitWaitMs: positive('maxRateLimitWaitMs', options.maxRateLimitWaitMs, 60_000),
     backoff: {
       initialMs: options.retryBackoff?.initialMs ?? 500,
-      maxMs: options.retryBackoff?.maxMs ?? 60_000,
+      maxMs: options.retryBackoff?.maxMs ?? 10_000,
     },
     dedupeSize: positive('dedupeSize', options.dedupeSize, 100_000),
     compressAboveBytes: options.compressAboveBytes ?? 32 * 1024,
     outcomesIntervalMs: positive('outcomesIntervalMs', options.outcomesIntervalMs, 10_000),
-    sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 30_000),
+    sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 10_000),
+    stopGraceMs: positive('stopGraceMs', options.stopGraceMs, 1500),
     fromBeginning: options.fromBeginning ?? true,
   };
   if (problems.length > 0) throw new Error(`createForwarder: ${problems.join('; ')}`);

@@ -100,6 +100,30 @@ describe('createInFlightWindow', () => {
     expect(await waiting).toBe(true);
     expect(window.size).toBe(3);
   });
+
+  it('lets a waiting retry give its slot to the next envelope, and take one back first', async () => {
+    const window = createInFlightWindow(2, 2, 1);
+    expect(await window.acquire(0, 10)).toBe(true);
+    expect(await window.acquire(0, 10)).toBe(true);
+    expect(window.park(0)).toBe(true); // a retry waits: its slot is free for a new envelope
+    expect(window.park(0)).toBe(false); // parked retries are bounded too
+    expect(await window.acquire(0, 10)).toBe(true);
+    expect(window.size).toBe(3); // held: two sending, one parked (max + maxParked at most)
+    const newcomer = window.acquire(0, 1000);
+    let resumed = false;
+    const resuming = window.resume(0).then(() => {
+      resumed = true;
+    });
+    window.release(0); // the parked retry goes before the newcomer that waited longer
+    await resuming;
+    expect(resumed).toBe(true);
+    expect(window.size).toBe(2);
+    window.release(0);
+    expect(await newcomer).toBe(true);
+    window.release(0);
+    window.release(0);
+    expect(await window.drained(10)).toBe(true);
+  });
 });
 
 describe('createRecentIds', () => {
