@@ -147,6 +147,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let health: HealthServer | undefined;
   const isReady = () => joined && !failed && !stopping.signal.aborted;
 
+  // Before rejoining, what was delivered is committed (the group still takes commits of the old
+  // generation while it prepares the rebalance), so a partition's next owner does not send it again.
+  consumer.on(consumer.events.REBALANCING, () => void loop.commit());
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     loop.rejoined();
     joined = true;

@@ -137,11 +137,18 @@ export function createPoster(options: {
           },
         );
         req.on('timeout', () => req.destroy(new Error(`no progress within ${options.timeoutMs} ms`)));
+        // Sent: from here the answer must come within what this upstream usually takes. Checked at
+        // least every second against the current estimate, so requests sent before anything was
+        // learned (the first of a run) do not wait out the ceiling.
+        const check = () => {
+          const elapsed = performance.now() - sentAt;
+          const limit = answerTimeout.timeoutFor(upstream);
+          if (elapsed >= limit) req.destroy(new Error(`no answer within ${Math.round(limit)} ms`));
+          else answerTimer = setTimeout(check, Math.min(limit - elapsed, 1000));
+        };
         req.on('finish', () => {
-          // Sent: from here the answer must come within what this upstream usually takes.
           sentAt = performance.now();
-          const ms = answerTimeout.timeoutFor(upstream);
-          answerTimer = setTimeout(() => req.destroy(new Error(`no answer within ${Math.round(ms)} ms`)), ms);
+          answerTimer = setTimeout(check, Math.min(answerTimeout.timeoutFor(upstream), 1000));
         });
         req.on('error', (error) => {
           done();

@@ -32,7 +32,13 @@ export async function produce(
   const kafka = new Kafka({ brokers, clientId: 'forwarder-test', logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value })) });
+  // In slices: one request for tens of thousands would pass the broker's message size limit.
+  for (let from = 0; from < values.length; from += 5000) {
+    await producer.send({
+      topic,
+      messages: values.slice(from, from + 5000).map((value, i) => ({ key: String(from + i), value })),
+    });
+  }
   await producer.disconnect();
 }
 

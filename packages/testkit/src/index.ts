@@ -11,6 +11,8 @@ export type { NodeScriptResult } from './run-node-script.js';
 export { runNodeScript } from './run-node-script.js';
 export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';
 export { startBugsink } from './start-bugsink.js';
+export type { FaultIngest, FaultIngestStats, IngestFault } from './start-fault-ingest.js';
+export { startFaultIngest } from './start-fault-ingest.js';
 export type { KafkaBroker, StartKafkaOptions } from './start-kafka.js';
 export { startKafka } from './start-kafka.js';
 export { uniqueName } from './unique-name.js';
