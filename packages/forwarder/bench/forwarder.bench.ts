@@ -107,12 +107,19 @@ function recoveredAfter(timeline: number[], from: number, rate: number): number 
 
 const once = { iterations: 1, warmupIterations: 0, warmupTime: 0, time: 0 };
 const twice = { ...once, iterations: 2 };
-const MODELS: { name: string; faults: IngestFault[]; n?: number; aim: string }[] = [
-  { name: '5% 503, answered at once', faults: [{ kind: 'status', status: 503, rate: 0.05 }], aim: '0.76' },
+// The short models run twice, as the healthy one does, so that each ratio compares best with best.
+const MODELS: { name: string; faults: IngestFault[]; n?: number; aim: string; runs?: number }[] = [
+  {
+    name: '5% 503, answered at once',
+    faults: [{ kind: 'status', status: 503, rate: 0.05 }],
+    runs: 2,
+    aim: '0.76',
+  },
   {
     name: '5% 503, answered after the round trip',
     faults: [{ kind: 'status', status: 503, rate: 0.05, after: 'delay' }],
     aim: '0.76',
+    runs: 2,
   },
   {
     name: '503 for 2 s of every 10 s, at once',
@@ -120,8 +127,13 @@ const MODELS: { name: string; faults: IngestFault[]; n?: number; aim: string }[]
     n: LONG_N,
     aim: '0.48',
   },
-  { name: '5% never answered', faults: [{ kind: 'hang', rate: 0.05 }], aim: '0.665' },
-  { name: '5% of connections reset mid-request', faults: [{ kind: 'reset', rate: 0.05 }], aim: '0.665' },
+  { name: '5% never answered', faults: [{ kind: 'hang', rate: 0.05 }], runs: 2, aim: '0.665' },
+  {
+    name: '5% of connections reset mid-request',
+    faults: [{ kind: 'reset', rate: 0.05 }],
+    runs: 2,
+    aim: '0.665',
+  },
   { name: 'ingest down 30 s, then back', faults: [{ kind: 'down', afterMs: 3000, forMs: 30_000 }], aim: '-' },
 ];
 
@@ -136,7 +148,7 @@ describe(`fault matrix: ${N} envelopes, ingest at ${DELAY_MS} ms, 4 partitions, 
     bench(
       `forwarder, ${model.name}`,
       () => measure(model.name, 'forwarder', { faults: model.faults, n: model.n }).then(() => undefined),
-      once,
+      model.runs === 2 ? twice : once,
     );
   }
 });
@@ -186,7 +198,7 @@ afterAll(async () => {
   const h = healthy?.rate ?? 0;
   const lines = [
     '',
-    `forwarder fault matrix (ingest at ${DELAY_MS} ms, 4 partitions, ${IN_FLIGHT} in flight; each run a process of its own; distinct events/s at the ingest, first to last; best of 2 where healthy):`,
+    `forwarder fault matrix (ingest at ${DELAY_MS} ms, 4 partitions, ${IN_FLIGHT} in flight; each run a process of its own; distinct events/s at the ingest, first to last; best of 2 but for the storm and the outage):`,
     `  baseline (raw KafkaJS + POST loop): ${fmt(base?.rate ?? 0)}/s`,
     `  healthy: ${fmt(h)}/s = ${(h / (base?.rate ?? 1)).toFixed(2)} of baseline (aim >= 2,000/s and >= 0.8), peak RSS ${healthy?.peakRssMb.toFixed(0)} MB, duplicates ${healthy?.stats.duplicates}, lost ${healthy?.lost}`,
   ];
@@ -217,7 +229,7 @@ afterAll(async () => {
   const limited = best('1% 429');
   if (limited) {
     lines.push(
-      `  1% 429 with Retry-After: 1 (${LIMITED_N} envelopes): ${limited.stats.rateLimits.answered} 429s answered, ${limited.stats.rateLimits.violations} requests inside a limit's window (aim 0), ${fmt(limited.rate)}/s, duplicates ${limited.stats.duplicates}, lost ${limited.lost}`,
+      `  1% 429 with Retry-After: 1 (${LIMITED_N} envelopes): ${limited.stats.rateLimits.answered} 429s answered, ${limited.stats.rateLimits.violations} requests inside a limit's window on its connection and ${limited.stats.rateLimits.late} on others over 200 ms after it (aim 0), ${fmt(limited.rate)}/s, duplicates ${limited.stats.duplicates}, lost ${limited.lost}`,
     );
   }
   const b0 = best('baseline 0 ms');

@@ -2,7 +2,7 @@
  * How long to wait for an upstream's answer once the request is sent, learned from its answers
  * as TCP learns its retransmission timeout: a smoothed round trip plus four deviations, times a
  * margin, between `minMs` and `maxMs`. A request that never answers then holds its slot for about
- * a second at a 50 ms ingest, not for the 30 s a fixed timeout would: with 5% of requests hung,
+ * half a second at a 50 ms ingest, not for the 30 s a fixed timeout would: with 5% of requests hung,
  * a fixed timeout pins every slot.
  */
 export interface AnswerTimeout {

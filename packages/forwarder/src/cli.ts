@@ -30,7 +30,8 @@ Options (each also an environment variable):
                                                                   FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
   --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
-  --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS consumer session timeout, default 30000
+  --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS how long a dead instance keeps its
+                                                                  partitions, default 10000
   --log-level <level>       FAULTLINE_FORWARDER_LOG_LEVEL         debug, info, warn or error; default info
   --kafka-ssl               FAULTLINE_FORWARDER_KAFKA_SSL         TLS to the brokers
   SASL: FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD (environment only)

@@ -60,8 +60,8 @@ export interface ForwarderOptions {
   /**
    * Ingest request timeout while connecting and sending (no progress for this long), and the
    * ceiling of the answer timeout, which is learned per upstream from its answers (four times
-   * its smoothed round trip plus four deviations, at least 500 ms), so a request that is never
-   * answered frees its slot in about a second at a 50 ms ingest. @default 30 000 ms
+   * its smoothed round trip plus four deviations, at least 250 ms), so a request that is never
+   * answered frees its slot in under half a second at a 50 ms ingest. @default 30 000 ms
    */
   requestTimeoutMs?: number;
   /**

@@ -32,13 +32,13 @@ const CLIENT = 'faultline-forwarder/0.1.0';
  *
  * Two timeouts: `timeoutMs` while connecting and sending (no progress for that long), and once
  * the request is sent, the answer timeout learned per upstream (`answerTimeout`), so a request
- * that is never answered frees its slot within about a second at a 50 ms ingest.
+ * that is never answered frees its slot within half a second at a 50 ms ingest.
  */
 export function createPoster(options: {
   timeoutMs: number;
   compressAboveBytes: number;
   maxSockets: number;
-  /** @default learned per upstream between 500 ms and `timeoutMs` */
+  /** @default learned per upstream between 250 ms and `timeoutMs` */
   answerTimeout?: AnswerTimeout;
 }): Poster {
   const agents = {
@@ -54,7 +54,7 @@ export function createPoster(options: {
     }),
   };
   const answerTimeout =
-    options.answerTimeout ?? createAnswerTimeout({ minMs: 500, maxMs: options.timeoutMs });
+    options.answerTimeout ?? createAnswerTimeout({ minMs: 250, maxMs: options.timeoutMs });
   // Per endpoint and per key, what every request repeats: worked out once (a topic carries few).
   const targets = new WeakMap<URL, { hostname: string; port: string; path: string; https: boolean }>();
   const auths = new Map<string, string>();

@@ -13,7 +13,7 @@ export interface UpstreamGateOptions {
    * @default 8
    */
   closeAfterFailures?: number;
-  /** While closed, one request probes after this delay, doubling per failed probe (jittered). @default { initialMs: 100, maxMs: 500 } */
+  /** While closed, one request probes after this delay, doubling per failed probe (jittered). @default { initialMs: 100, maxMs: 400 } */
   probe?: { initialMs: number; maxMs: number };
   /** The span over which the failure ratio is measured (for decreases and metrics). @default 1000 ms */
   windowMs?: number;
@@ -114,17 +114,17 @@ interface State {
  *
  * - The upstream **closes** only after `closeAfterFailures` failures of requests started after the
  *   last success completed, none succeeding since, and no fewer than the requests still out. While closed, one **probe** at a time is let
- *   through (every 100 ms, growing to 500 ms); the first probe the upstream answers reopens it at
+ *   through (after 100 ms, growing to 400 ms apart); the first probe the upstream answers reopens it at
  *   once, in a new epoch: outcomes of requests started before a change never cause another one.
  * - The **limit** of requests in flight halves when over a quarter of the last second's answers
- *   are failures (at most once a second), grows by one per success from 4 up to the last good limit
+ *   are failures (at most once a second), grows by one per success from 8 up to the last good limit
  *   (slow start, so it is back within a few round trips), then by one per round trip.
  */
 export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const closeAfter = options.closeAfterFailures ?? 8;
-  const probe = options.probe ?? { initialMs: 100, maxMs: 500 };
+  const probe = options.probe ?? { initialMs: 100, maxMs: 400 };
   const windowMs = options.windowMs ?? 1000;
   const bucketMs = windowMs / BUCKETS;
   const decreaseAbove = options.decreaseAboveRatio ?? 0.25;
@@ -252,7 +252,7 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
     s.epochInFlight = 0;
     // Slow start from a few requests back to the last good limit, then additive increase.
     s.threshold = s.lastGoodLimit;
-    s.limit = Math.min(s.lastGoodLimit, 4);
+    s.limit = Math.min(s.lastGoodLimit, 8);
     s.lastSuccessAt = now();
     s.failuresSinceSuccess = 0;
     s.inFlightProbe = false;

@@ -59,7 +59,7 @@ describe('createUpstreamGate', () => {
   });
 
   it('closes an upstream that fails everything, probes it, and reopens at once on the first answer', async () => {
-    const gate = gateOf(32);
+    const gate = gateOf(64);
     for (const p of await take(gate, 4)) gate.release(p, 'success');
     await vi.advanceTimersByTimeAsync(10);
     // Down: every request fails at once.
@@ -70,7 +70,7 @@ describe('createUpstreamGate', () => {
     const waiting = Array.from({ length: 20 }, () => gate.acquire('u', signal));
     await vi.advanceTimersByTimeAsync(40);
     expect(gate.snapshot().u?.inFlight).toBe(0);
-    // Probes go one at a time, at most 500 ms apart; failed probes keep it closed.
+    // Probes go one at a time, at most 400 ms apart; failed probes keep it closed.
     await vi.advanceTimersByTimeAsync(100);
     expect(gate.snapshot().u).toMatchObject({ status: 'probing', inFlight: 1 });
     const first = (await waiting[0]) as UpstreamPermit;
@@ -78,7 +78,7 @@ describe('createUpstreamGate', () => {
     gate.release(first, 'failure');
     expect(gate.snapshot().u?.status).toBe('closed');
     for (let probe = 1; probe < 6; probe++) {
-      await vi.advanceTimersByTimeAsync(500);
+      await vi.advanceTimersByTimeAsync(400);
       const p = (await waiting[probe]) as UpstreamPermit;
       expect(p.probe).toBe(true);
       if (probe < 5) gate.release(p, 'failure');
@@ -86,15 +86,13 @@ describe('createUpstreamGate', () => {
     }
     const reopened = changes.at(-1);
     expect(reopened).toMatchObject({ status: 'open', previous: 'probing', probes: 6 });
-    // Slow start: 4 at once, doubling per round of successes, back to the last good limit.
-    expect(gate.snapshot().u).toMatchObject({ status: 'open', limit: 4, inFlight: 4 });
-    const rest = (await Promise.all(waiting.slice(6, 10))) as UpstreamPermit[];
-    for (const p of rest) gate.release(p, 'success');
-    expect(gate.snapshot().u?.limit).toBe(8);
-    const more = (await Promise.all(waiting.slice(10, 18))) as UpstreamPermit[];
-    for (const p of more) gate.release(p, 'success');
+    // Slow start: 8 at once, doubling per round of successes, back to the last good limit.
+    expect(gate.snapshot().u).toMatchObject({ status: 'open', limit: 8, inFlight: 8 });
+    const round = (await Promise.all(waiting.slice(6, 14))) as UpstreamPermit[];
+    for (const p of round) gate.release(p, 'success');
     expect(gate.snapshot().u?.limit).toBe(16);
-    for (const p of (await Promise.all(waiting.slice(18))) as UpstreamPermit[]) gate.release(p, 'success');
+    for (const p of (await Promise.all(waiting.slice(14))) as UpstreamPermit[]) gate.release(p, 'success');
+    expect(gate.snapshot().u).toMatchObject({ limit: 22, inFlight: 0 });
   });
 
   it('ignores what requests started before a change of status say afterwards', async () => {
