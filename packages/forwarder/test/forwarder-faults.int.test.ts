@@ -41,6 +41,43 @@ async function committed(groupId: string, topic: string): Promise<number> {
   }
 }
 
+/** A topic of `n` envelopes (none when `n` is 0) and a forwarder delivering it to `ingest`. */
+async function forwardTo(ingest: FaultIngest, name: string, n: number, partitions = 4) {
+  const topic = uniqueName(name);
+  const groupId = uniqueName(name);
+  await produce(
+    brokers,
+    topic,
+    Array.from({ length: n }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
+    partitions,
+  );
+  const logs: LogEntry[] = [];
+  const forwarder = createForwarder({
+    brokers,
+    topic,
+    groupId,
+    allowedDsns: [ingest.dsn(3)],
+    logger: collect(logs),
+  });
+  defer(() => forwarder.stop());
+  await forwarder.start();
+  return { topic, groupId, logs, forwarder };
+}
+
+/** Waits until the ingest accepted `n` distinct events. */
+const untilDelivered = (ingest: FaultIngest, n: number, timeoutMs = 60_000) =>
+  waitUntil(async () => ((await ingest.stats()).unique === n ? true : undefined), {
+    what: `${n} distinct events at the ingest`,
+    timeoutMs,
+    intervalMs: 200,
+  });
+
+/** Waits until the group committed `n` offsets of the topic. */
+const untilCommitted = (groupId: string, topic: string, n: number) =>
+  waitUntil(async () => ((await committed(groupId, topic)) === n ? true : undefined), {
+    what: 'every offset committed',
+  });
+
 /** Runs the forwarder's bin; `exited` resolves with its code and how long after `stop` it took. */
 function startCli(env: Record<string, string>) {
   const child: ChildProcess = spawn(process.execPath, [forwarderCli], {
@@ -98,38 +135,15 @@ describe('forwarder under ingest faults', () => {
   it('5% of requests 503 at once (successes after 50 ms): every envelope delivered, the upstream never closed', async () => {
     const ingest = await faultIngest();
     await ingest.configure({ delayMs: 50, faults: [{ kind: 'status', status: 503, rate: 0.05 }] });
-    const topic = uniqueName('fast-503');
-    const groupId = uniqueName('fast-503');
     const n = 3000;
-    await produce(
-      brokers,
-      topic,
-      Array.from({ length: n }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
-      4,
-    );
-    const logs: LogEntry[] = [];
-    const forwarder = createForwarder({
-      brokers,
-      topic,
-      groupId,
-      allowedDsns: [ingest.dsn(3)],
-      logger: collect(logs),
-    });
-    defer(() => forwarder.stop());
-    await forwarder.start();
-    await waitUntil(async () => ((await ingest.stats()).unique === n ? true : undefined), {
-      what: `${n} distinct events at the ingest`,
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    const { topic, groupId, logs, forwarder } = await forwardTo(ingest, 'fast-503', n);
+    await untilDelivered(ingest, n);
     const stats = await ingest.stats();
     expect(stats.byOutcome['503']).toBeGreaterThan(60);
     // Before: a few fast 503s among 256 in flight closed the upstream for a growing backoff.
     expect(logs.filter((l) => l.msg.startsWith('upstream closed'))).toEqual([]);
     expect(forwarder.metrics.retried).toBe(stats.byOutcome['503']);
-    await waitUntil(async () => ((await committed(groupId, topic)) === n ? true : undefined), {
-      what: 'every offset committed',
-    });
+    await untilCommitted(groupId, topic, n);
   });
 
   it('storms of 503s: closes once per storm, reopens within a second of its end, delivers everything', async () => {
@@ -139,26 +153,10 @@ describe('forwarder under ingest faults', () => {
       delayMs: 50,
       faults: [{ kind: 'status', status: 503, storm: { everyMs: 4000, forMs: 1500, offsetMs: 2000 } }],
     });
-    const topic = uniqueName('storms');
-    const groupId = uniqueName('storms');
-    await produce(brokers, topic, [], 4);
-    const logs: LogEntry[] = [];
-    const forwarder = createForwarder({
-      brokers,
-      topic,
-      groupId,
-      allowedDsns: [ingest.dsn(3)],
-      logger: collect(logs),
-    });
-    defer(() => forwarder.stop());
-    await forwarder.start();
+    const { topic, groupId, logs } = await forwardTo(ingest, 'storms', 0);
     const n = 1600;
     await stream(topic, ingest.dsn(3), n, 200);
-    await waitUntil(async () => ((await ingest.stats()).unique === n ? true : undefined), {
-      what: `${n} distinct events at the ingest`,
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await untilDelivered(ingest, n);
     const stats = await ingest.stats();
     const stormsInRun = stats.storms.filter(([, end]) => end <= (stats.lastNewAt ?? 0));
     expect(stormsInRun.length).toBeGreaterThanOrEqual(2);
@@ -171,9 +169,7 @@ describe('forwarder under ingest faults', () => {
       expect(entry.closedForMs as number).toBeLessThanOrEqual(1500 + 1000);
     }
     expect(closed[0]?.reason).toMatch(/^\d+ failures since the last success$/);
-    await waitUntil(async () => ((await committed(groupId, topic)) === n ? true : undefined), {
-      what: 'every offset committed',
-    });
+    await untilCommitted(groupId, topic, n);
   });
 
   it('requests that never answer and connections reset mid-request: retried, the partition keeps moving', async () => {
@@ -185,39 +181,17 @@ describe('forwarder under ingest faults', () => {
         { kind: 'reset', rate: 0.03 },
       ],
     });
-    const topic = uniqueName('hangs');
-    const groupId = uniqueName('hangs');
     const n = 600;
     // One partition: a hung request that pinned its slot or the commit would stop everything.
-    await produce(
-      brokers,
-      topic,
-      Array.from({ length: n }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
-      1,
-    );
-    const forwarder = createForwarder({
-      brokers,
-      topic,
-      groupId,
-      allowedDsns: [ingest.dsn(3)],
-      logger: collect([]),
-    });
-    defer(() => forwarder.stop());
-    await forwarder.start();
-    await waitUntil(async () => ((await ingest.stats()).unique === n ? true : undefined), {
-      what: `${n} distinct events at the ingest`,
-      timeoutMs: 45_000,
-      intervalMs: 200,
-    });
+    const { topic, groupId, forwarder } = await forwardTo(ingest, 'hangs', n, 1);
+    await untilDelivered(ingest, n, 45_000);
     const stats = await ingest.stats();
     expect(stats.byOutcome.hang).toBeGreaterThan(0);
     expect(stats.byOutcome.reset).toBeGreaterThan(0);
     expect(forwarder.metrics.retried).toBeGreaterThanOrEqual(
       (stats.byOutcome.hang ?? 0) + (stats.byOutcome.reset ?? 0),
     );
-    await waitUntil(async () => ((await committed(groupId, topic)) === n ? true : undefined), {
-      what: 'every offset committed',
-    });
+    await untilCommitted(groupId, topic, n);
   });
 
   it('429 with Retry-After on 1% of answers: no request for the limited DSN inside its window', async () => {
@@ -226,28 +200,9 @@ describe('forwarder under ingest faults', () => {
       delayMs: 20,
       faults: [{ kind: 'status', status: 429, rate: 0.01, after: 'delay', headers: { 'retry-after': '1' } }],
     });
-    const topic = uniqueName('limited');
     const n = 600;
-    await produce(
-      brokers,
-      topic,
-      Array.from({ length: n }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
-      4,
-    );
-    const forwarder = createForwarder({
-      brokers,
-      topic,
-      groupId: uniqueName('limited'),
-      allowedDsns: [ingest.dsn(3)],
-      logger: collect([]),
-    });
-    defer(() => forwarder.stop());
-    await forwarder.start();
-    await waitUntil(async () => ((await ingest.stats()).unique === n ? true : undefined), {
-      what: `${n} distinct events at the ingest`,
-      timeoutMs: 45_000,
-      intervalMs: 200,
-    });
+    await forwardTo(ingest, 'limited', n);
+    await untilDelivered(ingest, n, 45_000);
     const { rateLimits } = await ingest.stats();
     expect(rateLimits.answered).toBeGreaterThan(0);
     expect(rateLimits.violations).toBe(0);
@@ -352,9 +307,7 @@ describe('forwarder instances in one group', () => {
       timeoutMs: 60_000,
       intervalMs: 200,
     });
-    await waitUntil(async () => ((await committed(groupId, topic)) === n ? true : undefined), {
-      what: 'every offset committed',
-    });
+    await untilCommitted(groupId, topic, n);
     const duplicates = duplicatesAt(ingest);
     // Each partition's events arrive every 40 ms; a handover shows as the gap around it.
     const stall = longestStall(ingest, n, rollingFrom);
