@@ -19,8 +19,6 @@ export interface InFlightWindow {
   resume(partition: number): Promise<void>;
   /** Envelopes held now, parked ones included. */
   readonly size: number;
-  /** Envelopes parked now. */
-  readonly parked: number;
   /** Resolves once nothing is held, or after `timeoutMs`; true when empty. */
   drained(timeoutMs: number): Promise<boolean>;
 }
@@ -72,9 +70,6 @@ export function createInFlightWindow(max: number, perPartition: number, maxParke
     get size() {
       return active + parked;
     },
-    get parked() {
-      return parked;
-    },
     acquire(partition, timeoutMs) {
       if (hasRoom(partition) && waiters.length === 0 && resumers.length === 0) {
         take(partition);
@@ -109,13 +104,12 @@ export function createInFlightWindow(max: number, perPartition: number, maxParke
       return true;
     },
     resume(partition) {
-      parked--;
       if (active < max && resumers.length === 0) {
+        parked--;
         take(partition);
         return Promise.resolve();
       }
       // Counted as parked until granted, so `size` never drops below what is held.
-      parked++;
       return new Promise<void>((resolve) => {
         resumers.push({
           partition,

@@ -130,16 +130,23 @@ export function createMetricsRegistry(upstreams: () => Record<string, UpstreamSn
     'Envelopes waiting for a rate limit to end.',
     () => figures.waitingForRateLimit,
   );
-  new Gauge({
-    name: 'faultline_forwarder_upstream_concurrency',
-    help: 'Requests allowed in flight per upstream host (shrinks on failures, grows on success).',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [upstream, s] of Object.entries(upstreams())) this.set({ upstream }, s.limit);
-    },
-  });
+  /** A gauge with one series per upstream host, read from the gate's snapshot at scrape time. */
+  const upstreamGauge = (name: string, help: string, read: (s: UpstreamSnapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['upstream'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [upstream, s] of Object.entries(upstreams())) this.set({ upstream }, read(s));
+      },
+    });
+  upstreamGauge(
+    'faultline_forwarder_upstream_concurrency',
+    'Requests allowed in flight per upstream host (shrinks on failures, grows on success).',
+    (s) => s.limit,
+  );
   new Gauge({
     name: 'faultline_forwarder_upstream_status',
     help: 'Per upstream host and status (open, probing, closed): 1 for the status it is in, else 0.',
@@ -153,16 +160,11 @@ export function createMetricsRegistry(upstreams: () => Record<string, UpstreamSn
       }
     },
   });
-  new Gauge({
-    name: 'faultline_forwarder_upstream_failure_ratio',
-    help: 'Per upstream host, failures (5xx, timeouts, network errors) among its answers of the last second.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [upstream, s] of Object.entries(upstreams())) this.set({ upstream }, s.failureRatio);
-    },
-  });
+  upstreamGauge(
+    'faultline_forwarder_upstream_failure_ratio',
+    'Per upstream host, failures (5xx, timeouts, network errors) among its answers of the last second.',
+    (s) => s.failureRatio,
+  );
   new Gauge({
     name: 'faultline_forwarder_consumer_lag',
     help: 'Messages behind the high watermark, per partition.',

@@ -179,7 +179,7 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
       ok += s.successes[i] as number;
       failed += s.failures[i] as number;
     }
-    return { failed, total: ok + failed, value: ok + failed === 0 ? 0 : failed / (ok + failed) };
+    return { total: ok + failed, value: ok + failed === 0 ? 0 : failed / (ok + failed) };
   };
 
   const change = (upstream: string, s: State, status: UpstreamStatus, reason: string, extra = {}) => {
@@ -206,7 +206,7 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
   const wake = (upstream: string, s: State) => {
     if (s.status === 'closed') return;
     if (s.status === 'probing') {
-      // One probe at a time: granted only when nothing of this epoch is in flight.
+      // One probe at a time: the next only once the last one has answered (or failed).
       if (s.inFlightProbe) return;
       const next = s.waiters.shift();
       if (next) {
@@ -224,7 +224,6 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
     const delay = backoffDelay(s.probes, probe, random);
     s.probeTimer = setTimeout(() => {
       s.probeTimer = undefined;
-      s.inFlightProbe = false;
       change(
         upstream,
         s,
@@ -255,7 +254,6 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
     s.limit = Math.min(s.lastGoodLimit, 8);
     s.lastSuccessAt = now();
     s.failuresSinceSuccess = 0;
-    s.inFlightProbe = false;
     const probes = s.probes + 1;
     s.probes = 0;
     change(upstream, s, 'open', reason, { probes, closedForMs: now() - s.closedAt });

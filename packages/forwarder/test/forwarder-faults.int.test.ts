@@ -110,7 +110,7 @@ function startCli(env: Record<string, string>) {
 }
 
 /** Produces `count` envelopes, `perSecond`, in the background; resolves when all are written. */
-async function stream(topic: string, dsn: string, count: number, perSecond: number, from = 0) {
+async function stream(topic: string, dsn: string, count: number, perSecond: number) {
   const producer = new Kafka({ brokers, clientId: 'faults-stream', logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   try {
@@ -120,8 +120,8 @@ async function stream(topic: string, dsn: string, count: number, perSecond: numb
       await producer.send({
         topic,
         messages: Array.from({ length: n }, (_, k) => ({
-          partition: (from + i + k) % 4,
-          value: envelopeBytes(dsn, from + i + k),
+          partition: (i + k) % 4,
+          value: envelopeBytes(dsn, i + k),
         })),
       });
       await new Promise((resolve) => setTimeout(resolve, 50));
