@@ -11,13 +11,33 @@ export interface AlertRulesOptions {
   degradation?: DegradationOptions | false;
   /** A minute is evaluated this long after it ends, so late envelopes still count. @default 15 000 ms */
   graceMs?: number;
+  /**
+   * Events older than this (by their own timestamp, against the clock) are counted as `late` and
+   * left out: their minutes were evaluated long ago. The service sets it to its lookback window.
+   * @default 65 minutes
+   */
+  maxAgeMs?: number;
+  /** Events further ahead of the clock than this are counted as `future` and left out. @default 5 minutes */
+  maxFutureMs?: number;
+}
+
+/** Observations the evaluator left out, by why. */
+export interface EvaluatorStats {
+  late: number;
+  future: number;
 }
 
 export interface AlertEvaluator {
-  /** Counts what one envelope holds; a regression may fire at once. */
-  observe(observations: Observation[]): AlertTransition[];
+  /**
+   * Counts what one envelope holds; a regression may fire at once. Times are checked against
+   * `now` (the service's clock), else against the last tick: an event outside
+   * [now − maxAgeMs, now + maxFutureMs] is counted and left out, so no timestamp anyone writes
+   * moves the evaluated minutes or makes a rule walk years of minutes.
+   */
+  observe(observations: Observation[], now?: number): AlertTransition[];
   /** Evaluates every minute that ended at least `graceMs` before `now` and was not evaluated yet. */
   tick(now: number): AlertTransition[];
+  readonly stats: EvaluatorStats;
 }
 
 /**
@@ -30,14 +50,33 @@ export function createAlertEvaluator(options: AlertRulesOptions = {}): AlertEval
   const regression = options.regression === false ? undefined : createRegressionRule(options.regression);
   const degradation = options.degradation === false ? undefined : createDegradationRule(options.degradation);
   const graceMs = options.graceMs ?? 15_000;
+  const maxAgeMs = options.maxAgeMs ?? 65 * MINUTE_MS;
+  const maxFutureMs = options.maxFutureMs ?? 5 * MINUTE_MS;
+  const stats: EvaluatorStats = { late: 0, future: 0 };
   let nextMinute: number | undefined;
+  // Before the first tick: the earliest minute seen, where evaluation starts.
+  let firstSeen: number | undefined;
+  let lastTick: number | undefined;
 
   return {
-    observe(observations) {
+    stats,
+    observe(observations, now = lastTick) {
       const transitions: AlertTransition[] = [];
       for (const observation of observations) {
-        // The first minute to evaluate is the first one seen; older data only feeds baselines.
-        nextMinute ??= minuteOf(observation.at);
+        if (now !== undefined) {
+          if (observation.at < now - maxAgeMs) {
+            stats.late++;
+            continue;
+          }
+          if (observation.at > now + maxFutureMs) {
+            stats.future++;
+            continue;
+          }
+        }
+        // The first minute to evaluate is the earliest one seen before the first tick; older
+        // data only feeds baselines.
+        if (nextMinute === undefined)
+          firstSeen = Math.min(firstSeen ?? Number.POSITIVE_INFINITY, minuteOf(observation.at));
         if (observation.kind === 'error') {
           spike?.record(observation);
           if (regression) transitions.push(...regression.record(observation));
@@ -47,8 +86,9 @@ export function createAlertEvaluator(options: AlertRulesOptions = {}): AlertEval
     },
     tick(now) {
       const transitions: AlertTransition[] = [];
+      lastTick = now;
       const last = minuteOf(now - graceMs) - 1;
-      nextMinute ??= last + 1;
+      nextMinute ??= Math.min(firstSeen ?? last + 1, last + 1);
       // After a long pause (a restart without rebuild) evaluate the recent minutes only.
       nextMinute = Math.max(nextMinute, last - 60);
       for (; nextMinute <= last; nextMinute++) {

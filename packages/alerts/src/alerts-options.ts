@@ -24,6 +24,13 @@ export interface AlertsOptions {
   groupId?: string;
   /** Compacted topic holding the open episodes across restarts. @default '<topic>.alerts-state' */
   stateTopic?: string;
+  /**
+   * Sentry project ids whose events the rules count; others are counted as `notAllowed` and left
+   * out. Anyone who can write to the topic can name any project, so set it: the service warns at
+   * start-up when it is not. Env: `FAULTLINE_ALERTS_PROJECTS` (comma-separated).
+   * @default every project
+   */
+  projects?: string[];
   /** Thresholds and windows; the seed's values by default. */
   rules?: AlertRulesOptions;
   channels?: AlertChannelsOptions;

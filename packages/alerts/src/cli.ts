@@ -10,6 +10,8 @@ Usage: faultline-alerts [options]
   --topic <name>       FAULTLINE_ALERTS_TOPIC            default sentry-envelopes
   --group <id>         FAULTLINE_ALERTS_GROUP            default faultline-alerts
   --rules <file>       FAULTLINE_ALERTS_RULES_FILE       YAML or JSON: rules, routes, channels
+  --projects <ids>     FAULTLINE_ALERTS_PROJECTS         project ids counted (others skipped);
+                                                         default every project, with a warning
   --dry-run            FAULTLINE_ALERTS_DRY_RUN          print what would be sent, send nothing
   --log-level <level>  FAULTLINE_ALERTS_LOG_LEVEL        debug, info, warn or error; default info
 Channels (environment only; never logged):
@@ -33,6 +35,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         topic: { type: 'string' },
         group: { type: 'string' },
         rules: { type: 'string' },
+        projects: { type: 'string' },
         'dry-run': { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -54,6 +57,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   flag('topic', 'FAULTLINE_ALERTS_TOPIC');
   flag('group', 'FAULTLINE_ALERTS_GROUP');
   flag('rules', 'FAULTLINE_ALERTS_RULES_FILE');
+  flag('projects', 'FAULTLINE_ALERTS_PROJECTS');
   if (values['dry-run']) merged.FAULTLINE_ALERTS_DRY_RUN = 'true';
   const logLevel = (
     typeof values['log-level'] === 'string' ? values['log-level'] : env.FAULTLINE_ALERTS_LOG_LEVEL

@@ -27,6 +27,13 @@ export interface AlertsStats {
   failed: number;
   /** Whether the rebuild read of the last `lookbackMinutes` is done and minutes are evaluated. */
   caughtUp: boolean;
+  /** Messages that could not be read at all (not an envelope, or hostile): counted and skipped. */
+  unreadable: number;
+  /** Observations of projects not in `projects`, left out. */
+  notAllowed: number;
+  /** Observations older than the lookback window, or more than 5 minutes ahead of the clock, left out. */
+  late: number;
+  future: number;
 }
 
 export interface AlertsService {
@@ -71,7 +78,17 @@ export function createAlertsService(
     suppressed: 0,
     failed: 0,
     caughtUp: false,
+    unreadable: 0,
+    notAllowed: 0,
+    late: 0,
+    future: 0,
   };
+  if (!config.projects) {
+    logger.warn(
+      'no project allow-list: events of any project written to the topic are counted; set FAULTLINE_ALERTS_PROJECTS',
+    );
+  }
+  const allowed = config.projects;
   let producer: Producer | undefined;
   let leadership: Leadership | undefined;
   let run: ActiveRun | undefined;
@@ -85,7 +102,12 @@ export function createAlertsService(
   }
 
   async function activate(): Promise<ActiveRun> {
-    const evaluator = createAlertEvaluator(config.rules);
+    const evaluator = createAlertEvaluator({
+      maxAgeMs: config.lookbackMinutes * 60_000,
+      ...config.rules,
+    });
+    const late = stats.late;
+    const future = stats.future;
     const book = createEpisodeBook();
     const pool = createObservePool();
     const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
@@ -176,11 +198,31 @@ export function createAlertsService(
         if (!isRunning() || stopped) return;
         // The whole batch through the rules, then its transitions in order: one hand-over per batch.
         const transitions: AlertTransition[] = [];
-        for (const observations of parsed) {
+        const now = clock();
+        for (let observations of parsed) {
+          if (!observations) {
+            stats.unreadable++;
+            continue;
+          }
+          if (allowed && observations.some((o) => !allowed.has(o.project))) {
+            const kept = observations.filter((o) => allowed.has(o.project));
+            stats.notAllowed += observations.length - kept.length;
+            observations = kept;
+          }
           stats.observations += observations.length;
-          const found = evaluator.observe(observations);
+          let found: AlertTransition[];
+          try {
+            found = evaluator.observe(observations, now);
+          } catch (error) {
+            // Observations are checked values, so this is a bug: one message's worth is lost, not the stream.
+            stats.unreadable++;
+            logger.error('the rules could not count a message; skipped', { error: (error as Error).message });
+            continue;
+          }
           if (found.length > 0) transitions.push(...found);
         }
+        stats.late = late + evaluator.stats.late;
+        stats.future = future + evaluator.stats.future;
         stats.envelopes += batch.messages.length;
         if (transitions.length > 0) await handle(transitions);
         resolveOffset(last.offset);

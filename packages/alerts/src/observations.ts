@@ -31,13 +31,27 @@ export interface DurationObservation {
 
 export type Observation = ErrorObservation | DurationObservation;
 
+/** One event stands for at most this many occurrences: itself and 1 000 reported drops. */
+export const MAX_DROPPED_PER_EVENT = 1_000;
+/** Titles and releases are cut to this many characters (Sentry's own cap on a release). */
+const MAX_TEXT = 200;
+
 /**
- * What the rules need from one message of the envelope topic. Anything unreadable yields
- * nothing: the forwarder dead-letters malformed envelopes; the alerts only count.
+ * What the rules need from one message of the envelope topic, or `undefined` when it cannot be
+ * read at all (the forwarder dead-letters malformed envelopes; the alerts count and skip them).
+ * Never throws: a message that breaks a step is unreadable, whatever it holds.
  */
-export function observe(value: Buffer): Observation[] {
+export function observe(value: Buffer): Observation[] | undefined {
+  try {
+    return observeEnvelope(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function observeEnvelope(value: Buffer): Observation[] | undefined {
   const parsed = parseEnvelopeBytes(value);
-  if (!parsed.ok) return [];
+  if (!parsed.ok) return undefined;
   const project =
     typeof parsed.header.dsn === 'string' ? parseDsnCached(parsed.header.dsn)?.projectId : undefined;
   if (!project) return [];
@@ -51,6 +65,7 @@ export function observe(value: Buffer): Observation[] {
     } catch {
       continue;
     }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) continue;
     if (type === 'event') found.push(errorObservation(project, payload as Event));
     else if (type === 'transaction') {
       const duration = transactionObservation(project, payload as Event);
@@ -64,18 +79,22 @@ function errorObservation(project: string, event: Event): ErrorObservation {
   const dropped = Number(
     (event.contexts?.sampling as { dropped_since_last_kept?: unknown } | undefined)?.dropped_since_last_kept,
   );
-  const exception = event.exception?.values?.at(-1);
+  const values = event.exception?.values;
+  const exception = Array.isArray(values) ? values.at(-1) : undefined;
   return {
     kind: 'error',
     project,
     // The error policy's own 52-bit hash (no string built): stable across processes and restarts.
     fingerprint: fingerprintHash(event).toString(16),
-    title: exception
-      ? `${exception.type ?? 'Error'}: ${exception.value ?? ''}`
-      : (event.message ?? '(no message)'),
-    level: event.level ?? 'error',
-    release: event.release,
-    weight: 1 + (Number.isInteger(dropped) && dropped > 0 ? dropped : 0),
+    title: text(
+      exception && typeof exception === 'object'
+        ? `${text(exception.type) || 'Error'}: ${text(exception.value)}`
+        : text(event.message) || '(no message)',
+    ),
+    level: text(event.level) || 'error',
+    release: text(event.release) || undefined,
+    // Capped: the count comes from whoever wrote the envelope, and one event must not page alone.
+    weight: 1 + (Number.isInteger(dropped) && dropped > 0 ? Math.min(dropped, MAX_DROPPED_PER_EVENT) : 0),
     at: seconds(event.timestamp) ?? Date.now(),
   };
 }
@@ -83,8 +102,9 @@ function errorObservation(project: string, event: Event): ErrorObservation {
 function transactionObservation(project: string, event: Event): DurationObservation | undefined {
   const start = seconds(event.start_timestamp);
   const end = seconds(event.timestamp);
-  if (start === undefined || end === undefined || !event.transaction) return undefined;
-  return { kind: 'duration', project, name: event.transaction, durationMs: end - start, at: end };
+  const name = text(event.transaction);
+  if (start === undefined || end === undefined || !name || end < start) return undefined;
+  return { kind: 'duration', project, name, durationMs: end - start, at: end };
 }
 
 /** SDK 11 streams spans in containers (`{ items: [...] }`); a segment span stands for its operation. */
@@ -93,11 +113,12 @@ function segmentObservations(project: string, payload: unknown): DurationObserva
   if (!Array.isArray(items)) return [];
   const found: DurationObservation[] = [];
   for (const span of items as Record<string, unknown>[]) {
-    if (span?.is_segment !== true || typeof span.name !== 'string') continue;
+    if (!span || typeof span !== 'object' || span.is_segment !== true || typeof span.name !== 'string')
+      continue;
     const start = seconds(span.start_timestamp);
     const end = seconds(span.end_timestamp);
-    if (start === undefined || end === undefined) continue;
-    found.push({ kind: 'duration', project, name: span.name, durationMs: end - start, at: end });
+    if (start === undefined || end === undefined || end < start) continue;
+    found.push({ kind: 'duration', project, name: text(span.name), durationMs: end - start, at: end });
   }
   return found;
 }
@@ -110,4 +131,20 @@ function seconds(value: unknown): number | undefined {
     return Number.isNaN(ms) ? undefined : ms;
   }
   return undefined;
+}
+
+/**
+ * Text from an event, fit for a notification: a string (anything else is empty), without control
+ * or direction-override characters, whitespace runs folded, at most 200 characters. Escaping for
+ * each channel's markup happens in the channel.
+ */
+function text(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const clean = value
+    .slice(0, MAX_TEXT * 4)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
 }

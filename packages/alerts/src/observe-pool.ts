@@ -8,8 +8,8 @@ import { type Observation, observe } from './observations.js';
 const SHARE = 2;
 
 export interface ObservePool {
-  /** The observations of each value, in order. */
-  observe(values: Buffer[]): Promise<Observation[][]>;
+  /** The observations of each value, in order; `undefined` for a value that cannot be read. */
+  observe(values: Buffer[]): Promise<(Observation[] | undefined)[]>;
   readonly workers: number;
   close(): Promise<void>;
 }
@@ -28,12 +28,12 @@ export function createObservePool(size = Math.min(4, availableParallelism() - 1)
   let workers = Array.from({ length: size }, () => new Worker(script));
   const waiting = new Map<
     number,
-    { resolve: (results: Observation[][]) => void; values: Buffer[]; worker: Worker }
+    { resolve: (results: (Observation[] | undefined)[]) => void; values: Buffer[]; worker: Worker }
   >();
   let next = 0;
   for (const worker of workers) {
     worker.unref();
-    worker.on('message', ({ id, results }: { id: number; results: Observation[][] }) => {
+    worker.on('message', ({ id, results }: { id: number; results: (Observation[] | undefined)[] }) => {
       waiting.get(id)?.resolve(results);
       waiting.delete(id);
     });
@@ -50,7 +50,7 @@ export function createObservePool(size = Math.min(4, availableParallelism() - 1)
     worker.on('exit', retire);
   }
   const run = (worker: Worker, values: Buffer[]) =>
-    new Promise<Observation[][]>((resolve) => {
+    new Promise<(Observation[] | undefined)[]>((resolve) => {
       const id = next++;
       waiting.set(id, { resolve, values, worker });
       worker.postMessage({ id, values });
@@ -63,7 +63,7 @@ export function createObservePool(size = Math.min(4, availableParallelism() - 1)
       // The main thread reads a share too while the workers read theirs, a smaller one: it also
       // runs KafkaJS and the rules. A worker gets SHARE times the main thread's share.
       const unit = Math.ceil(values.length / (SHARE * workers.length + 1));
-      const parts: Promise<Observation[][]>[] = [];
+      const parts: Promise<(Observation[] | undefined)[]>[] = [];
       for (let i = 0; i < workers.length && unit + SHARE * i * unit < values.length; i++) {
         parts.push(
           run(workers[i] as Worker, values.slice(unit + SHARE * i * unit, unit + SHARE * (i + 1) * unit)),

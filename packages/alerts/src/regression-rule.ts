@@ -8,21 +8,20 @@ export interface RegressionOptions {
   levels?: string[];
   /** A release counts as new for this long after its first event. @default 60 minutes */
   windowMinutes?: number;
-  /** Fingerprints remembered per project, and releases; the least recently seen go first. @default 100 000, 1 000 */
+  /**
+   * Fingerprints remembered (all projects together), releases (all projects together) and
+   * projects; the least recently seen go first, so memory is bounded whatever the topic holds.
+   * @default 100 000, 10 000, 1 000
+   */
   maxFingerprints?: number;
   maxReleases?: number;
+  maxProjects?: number;
 }
 
 interface Release {
   firstSeen: number;
   newIssues: Map<string, string>;
   fired: boolean;
-}
-
-interface Project {
-  /** Fingerprint -> the release it was first seen in. */
-  known: Map<string, string>;
-  releases: Map<string, Release>;
 }
 
 export interface RegressionRule {
@@ -41,26 +40,30 @@ export function createRegressionRule(options: RegressionOptions = {}): Regressio
   const levels = new Set(options.levels ?? ['error', 'fatal']);
   const windowMs = (options.windowMinutes ?? 60) * 60_000;
   const maxFingerprints = options.maxFingerprints ?? 100_000;
-  const maxReleases = options.maxReleases ?? 1_000;
-  const projects = new Map<string, Project>();
+  const maxReleases = options.maxReleases ?? 10_000;
+  const maxProjects = options.maxProjects ?? 1_000;
+  // Projects that have a baseline release; keys of the maps below start with the project.
+  const projects = new Map<string, true>();
+  const releases = new Map<string, Release>();
+  /** `project:fingerprint` -> the release it was first seen in. */
+  const known = new Map<string, string>();
 
   return {
     record(observation) {
       const { release, project: projectId, fingerprint } = observation;
       if (!release || !levels.has(observation.level)) return [];
-      let project = projects.get(projectId);
-      if (!project) {
-        project = { known: new Map(), releases: new Map() };
-        projects.set(projectId, project);
-      }
-      const baseline = project.releases.size === 0;
-      let entry = project.releases.get(release);
+      const baseline = !projects.has(projectId);
+      projects.delete(projectId);
+      bounded(projects, projectId, true, maxProjects);
+      const releaseKey = `${projectId}\u0000${release}`;
+      let entry = releases.get(releaseKey);
       if (!entry) {
         entry = { firstSeen: observation.at, newIssues: new Map(), fired: baseline };
-        bounded(project.releases, release, entry, maxReleases);
+        bounded(releases, releaseKey, entry, maxReleases);
       }
-      if (project.known.has(fingerprint)) return [];
-      bounded(project.known, fingerprint, release, maxFingerprints);
+      const issueKey = `${projectId}:${fingerprint}`;
+      if (known.has(issueKey)) return [];
+      bounded(known, issueKey, release, maxFingerprints);
       if (entry.fired || observation.at - entry.firstSeen > windowMs) return [];
       entry.newIssues.set(fingerprint, observation.title);
       if (entry.newIssues.size <= limit) return [];

@@ -55,6 +55,8 @@ export interface ResolvedAlertsConfig {
   dryRun: boolean;
   lookbackMinutes: number;
   tickMs: number;
+  /** Projects counted; undefined: every project. */
+  projects: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -192,8 +194,19 @@ export function resolveAlertsConfig(
   if (!Number.isInteger(lookback) || lookback < 1)
     problems.push('lookbackMinutes: expected a whole number of at least 1');
 
+  const projectList = (env.FAULTLINE_ALERTS_PROJECTS?.split(',') ?? options.projects)
+    ?.map((p) => String(p).trim())
+    .filter(Boolean);
+  for (const project of projectList ?? []) {
+    if (!/^\d{1,20}$/.test(project))
+      problems.push(`FAULTLINE_ALERTS_PROJECTS: "${project}" is not a project id (digits, as in a DSN)`);
+  }
+  if (projectList && projectList.length === 0)
+    problems.push('FAULTLINE_ALERTS_PROJECTS: empty; unset it to count every project');
+
   if (problems.length > 0) throw new AlertsConfigError(problems);
   return {
+    projects: projectList ? new Set(projectList) : undefined,
     brokers,
     topic,
     groupId: env.FAULTLINE_ALERTS_GROUP?.trim() || options.groupId || 'faultline-alerts',

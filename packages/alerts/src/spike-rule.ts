@@ -143,13 +143,18 @@ function spread(at: number, previous: number | undefined, weight: number): [numb
   if (dropped <= 0 || previous === undefined || previous >= at) return [[own, weight]];
   const shares = new Map<number, number>([[own, 1]]);
   const span = at - previous;
-  for (let m = Math.floor(previous / MINUTE_MS); m <= own; m++) {
+  // Each minute gets its share of the whole span, but only the last two hours are walked: older
+  // minutes are past every baseline, and a timestamp of 0 would make this loop for years.
+  for (let m = Math.max(Math.floor(previous / MINUTE_MS), own - SPREAD_MINUTES); m <= own; m++) {
     const from = Math.max(previous, m * MINUTE_MS);
     const to = Math.min(at, (m + 1) * MINUTE_MS);
     if (to > from) shares.set(m, (shares.get(m) ?? 0) + (dropped * (to - from)) / span);
   }
   return [...shares];
 }
+
+/** How far back reported drops are placed, at most (past that they feed no baseline). */
+const SPREAD_MINUTES = 120;
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;

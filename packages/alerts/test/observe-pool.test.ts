@@ -35,7 +35,7 @@ describe('observe pool', () => {
       expect(pool.workers).toBe(2);
       expect(await pool.observe([...envelopes, Buffer.from('not an envelope')])).toEqual([
         ...envelopes.map(observe),
-        [],
+        undefined,
       ]);
     } finally {
       await pool.close();

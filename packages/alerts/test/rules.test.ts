@@ -9,10 +9,11 @@ const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
 
 /** An envelope as the Kafka transport writes it, read back as the alerts service reads it. */
 function observed(events: Event[]) {
-  return events.flatMap((event) =>
-    observe(
-      Buffer.from(serializeEnvelope(createEnvelope({ dsn: DSN }, [[{ type: 'event' }, event]])) as string),
-    ),
+  return events.flatMap(
+    (event) =>
+      observe(
+        Buffer.from(serializeEnvelope(createEnvelope({ dsn: DSN }, [[{ type: 'event' }, event]])) as string),
+      ) ?? [],
   );
 }
 
@@ -158,7 +159,7 @@ describe('degradation', () => {
     const rules = evaluator();
     const transitions: AlertTransition[] = [];
     durations.forEach((ms, m) => {
-      rules.observe(minute(m, ms));
+      rules.observe(minute(m, ms) ?? []);
       transitions.push(...rules.tick(T0 + (m + 1) * MIN + 1));
     });
     return transitions;

@@ -19,6 +19,11 @@ export const DEAD_LETTER_HEADERS = {
   group: 'faultline-consumer-group',
   /** Attempts made before giving up. */
   attempt: 'faultline-attempt',
+  /**
+   * Set on a stub: the broker refused the message itself (too large for the dead-letter topic),
+   * so the value holds only its first bytes; this header gives the original size in bytes.
+   */
+  truncatedFrom: 'faultline-truncated-from',
 } as const;
 
 /** Where a dead-lettered message came from. */

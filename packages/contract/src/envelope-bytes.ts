@@ -1,3 +1,18 @@
+import { jsonDeeperThan } from './json-depth.js';
+
+/** Bounds checked before anything is parsed: what any producer can write must not cost more. */
+export interface EnvelopeParseLimits {
+  /** Nesting of the envelope header and of each item header. @default 32 */
+  maxHeaderDepth?: number;
+  /** Items in one envelope. @default 1 000 */
+  maxItems?: number;
+}
+
+/** Headers are flat or nearly so (`trace`, `sdk`): anything deeper was written to hurt. */
+export const DEFAULT_MAX_HEADER_DEPTH = 32;
+/** SDK 11 sends spans and logs in containers, so real envelopes hold a handful of items. */
+export const DEFAULT_MAX_ITEMS = 1_000;
+
 /** One envelope item: its header and its payload bytes (a view into the envelope). */
 export interface EnvelopeItemBytes {
   header: { type: string; length?: number; [key: string]: unknown };
@@ -13,12 +28,17 @@ export type ParsedEnvelope =
  * (`length`-framed, or up to the next newline). Payloads are not parsed: they stay byte views,
  * so inspecting a large envelope copies nothing.
  */
-export function parseEnvelopeBytes(value: Buffer): ParsedEnvelope {
+export function parseEnvelopeBytes(value: Buffer, limits: EnvelopeParseLimits = {}): ParsedEnvelope {
+  const maxDepth = limits.maxHeaderDepth ?? DEFAULT_MAX_HEADER_DEPTH;
+  const maxItems = limits.maxItems ?? DEFAULT_MAX_ITEMS;
   const lineEnd = (from: number) => {
     const i = value.indexOf(0x0a, from);
     return i < 0 ? value.length : i;
   };
   const headerEnd = lineEnd(0);
+  if (jsonDeeperThan(value, 0, headerEnd, maxDepth)) {
+    return { ok: false, detail: `the envelope header nests deeper than ${maxDepth} levels` };
+  }
   const header = jsonObject(value, 0, headerEnd);
   if (!header) return { ok: false, detail: 'the envelope header is not a JSON object' };
   const items: EnvelopeItemBytes[] = [];
@@ -28,6 +48,15 @@ export function parseEnvelopeBytes(value: Buffer): ParsedEnvelope {
     if (itemHeaderEnd === offset) {
       offset++; // a blank line between items
       continue;
+    }
+    if (items.length >= maxItems) {
+      return { ok: false, detail: `the envelope holds more than ${maxItems} items` };
+    }
+    if (jsonDeeperThan(value, offset, itemHeaderEnd, maxDepth)) {
+      return {
+        ok: false,
+        detail: `item ${items.length + 1} has a header nested deeper than ${maxDepth} levels`,
+      };
     }
     const itemHeader = jsonObject(value, offset, itemHeaderEnd);
     if (!itemHeader || typeof itemHeader.type !== 'string') {

@@ -12,8 +12,14 @@ export {
   parseDsnCached,
   redactDsn,
 } from './dsn.js';
-export type { EnvelopeItemBytes, ParsedEnvelope } from './envelope-bytes.js';
-export { parseEnvelopeBytes, serializeEnvelopeBytes } from './envelope-bytes.js';
+export type { EnvelopeItemBytes, EnvelopeParseLimits, ParsedEnvelope } from './envelope-bytes.js';
+export {
+  DEFAULT_MAX_HEADER_DEPTH,
+  DEFAULT_MAX_ITEMS,
+  parseEnvelopeBytes,
+  serializeEnvelopeBytes,
+} from './envelope-bytes.js';
+export { jsonDeeperThan } from './json-depth.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';
 export type { Logger, LogLevel } from './logger.js';
 export {

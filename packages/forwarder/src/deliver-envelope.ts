@@ -104,7 +104,29 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
     return true;
   }
 
+  /**
+   * Any throw while handling one message (input no check foresaw, or a bug) ends with that
+   * message dead-lettered as `internal`, so its offset finishes and the partition keeps moving.
+   */
   return async function deliver(origin, signal, slot = UNPARKED) {
+    try {
+      return await deliverOnce(origin, signal, slot);
+    } catch (error) {
+      const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+      logger.error('handling an envelope threw; dead-lettering it', {
+        error: detail,
+        partition: origin.partition,
+        offset: origin.message.offset,
+      });
+      return deadLetter(origin, signal, 'internal', detail);
+    }
+  };
+
+  async function deliverOnce(
+    origin: MessageOrigin,
+    signal: AbortSignal,
+    slot: DeliverySlot,
+  ): Promise<boolean> {
     const started = Date.now();
     const { message } = origin;
     const value = message.value ?? Buffer.alloc(0);
@@ -243,5 +265,5 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
           if (!(await wait(backoffDelay(attempt++, deps.backoff), signal, slot))) return false;
       }
     }
-  };
+  }
 }

@@ -28,7 +28,9 @@ export function createOpsgenieChannel(
           priority: t.rule === 'spike' ? 'P1' : 'P2',
           source: 'faultline-alerts',
           tags: ['faultline', t.rule, `project:${t.project}`],
-          details: Object.fromEntries(Object.entries(t.details).map(([k, v]) => [k, String(v)])),
+          details: Object.fromEntries(
+            Object.entries(t.details).map(([k, v]) => [k, String(v).slice(0, 1_000)]),
+          ),
         }
       : { source: 'faultline-alerts', note: t.summary };
   const headers = (key: string) => ({ authorization: `GenieKey ${key}` });
