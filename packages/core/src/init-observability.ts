@@ -1,7 +1,7 @@
 import { prefixLogger, redactDsn } from '@faultline/contract';
 import type { KafkaTransportFactory, Salvage } from '@faultline/kafka-transport';
 import { createScrubber } from '@faultline/scrubbing';
-import { openSpool, spoolDurability } from '@faultline/spool';
+import { spoolDurability } from '@faultline/spool';
 import * as Sentry from '@sentry/node';
 import { admitErrorsEarly } from './admit-errors-early.js';
 import { applyRuntimeContext } from './apply-runtime-context.js';
@@ -142,15 +142,12 @@ function sentryOptions(
   return sentry;
 }
 
-/**
- * The Kafka transport factory for this config. The spool directory is opened once here, before
- * Sentry starts, so a directory that is unusable or held by another process is a start-up error.
- */
 /** The SDK's own scopes, outermost first, read through `@sentry/node` (see admit-errors-early.ts). */
 function sentryScopes(): Sentry.Scope[] {
   return [Sentry.getGlobalScope(), Sentry.getIsolationScope(), Sentry.getCurrentScope()];
 }
 
+/** The Kafka transport factory for this config. */
 function startKafkaTransport(
   config: ResolvedConfig,
   logger: Logger,
@@ -160,10 +157,9 @@ function startKafkaTransport(
 } {
   const module = loadKafkaTransport();
   const { kafka } = config;
-  if (kafka.spool) {
-    openSpool({ dir: kafka.spool.dir, maxBytes: kafka.spool.maxBytes }).close();
-    noteSpoolDurability(kafka.spool.dir, logger);
-  }
+  // A spool that cannot be opened is not a start-up error: the transport says so once and runs
+  // without its disk buffer (see makeKafkaTransport), so telemetry never stops the application.
+  if (kafka.spool) noteSpoolDurability(kafka.spool.dir, logger);
   const factory = module.makeKafkaTransport({
     brokers: config.kafkaBrokers,
     topic: kafka.topic,

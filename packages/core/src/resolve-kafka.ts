@@ -1,6 +1,5 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import { defaultSpoolDir } from '@faultline/spool';
 import type { ConfigProblem } from './config-error.js';
 import type { FaultlineOptions } from './options.js';
 import { parseBoolean } from './parse-env-value.js';
@@ -95,10 +94,7 @@ export function resolveKafka(
 
   let spool: ResolvedKafka['spool'] = false;
   if (options.spool !== false) {
-    const dir =
-      options.spool?.dir ??
-      fromEnv('FAULTLINE_SPOOL_DIR') ??
-      join(tmpdir(), 'faultline-spool', service.replace(/[^\w.-]/g, '_'));
+    const dir = options.spool?.dir ?? fromEnv('FAULTLINE_SPOOL_DIR') ?? defaultSpoolDir(service);
     let maxBytes = options.spool?.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     const maxText = options.spool?.maxBytes === undefined ? fromEnv('FAULTLINE_SPOOL_MAX_BYTES') : undefined;
     if (maxText !== undefined) {

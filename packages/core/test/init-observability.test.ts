@@ -139,17 +139,21 @@ describe('initObservability', () => {
     expect(Sentry.getClient()).toBeUndefined();
   });
 
-  it('fails at start-up when the spool directory of the Kafka transport is unusable', () => {
+  it('keeps the app running without a disk buffer when the spool directory is unusable, and says so once', async () => {
     vi.stubEnv('SENTRY_DSN', ingest.dsn());
     vi.stubEnv('FAULTLINE_KAFKA_BROKERS', '127.0.0.1:9');
     // A path below a regular file can never be a directory.
     const file = join(mkdtempSync(join(tmpdir(), 'faultline-core-')), 'a-file');
     writeFileSync(file, '');
     vi.stubEnv('FAULTLINE_SPOOL_DIR', join(file, 'spool'));
-    expect(() => initObservability({ handleSignals: false })).toThrow(
-      /spool directory .*a-file\/spool is not usable/,
-    );
-    expect(Sentry.getClient()).toBeUndefined();
+    const lines = consoleLines();
+    handle = initObservability({ handleSignals: false });
+    expect(Sentry.getClient()).toBeDefined();
+    const said = lines.filter((line) => line.includes('running without a disk buffer'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/spool directory .*a-file\/spool is not usable/);
+    // Capturing still works and throws nothing into the app.
+    expect(() => Sentry.captureException(new Error('still captured'))).not.toThrow();
   });
 
   it("removes Sentry's kafkajs integration unless told to keep it, and keeps the user's integrations", () => {

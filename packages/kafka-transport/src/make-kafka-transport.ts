@@ -1,12 +1,10 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   backoffDelay,
   createConsoleLogger,
   DEFAULT_ENVELOPE_TOPIC,
   type KafkaTransportStats,
 } from '@faultline/contract';
-import { openSpool, type Spool } from '@faultline/spool';
+import { defaultSpoolDir, LOCK_LEASE_MS, openSpool, type Spool } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
@@ -88,26 +86,44 @@ function createKafkaTransport(
   const target = ingestTargetFromUrl(transportOptions.url);
 
   const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0 };
-  const spoolDir =
-    options.spool === false
-      ? undefined
-      : (options.spool?.dir ?? join(tmpdir(), 'faultline-spool', clientId.replace(/[^\w.-]/g, '_')));
-  const spool: Spool | undefined =
-    spoolDir === undefined
-      ? undefined
-      : openSpool({
-          ...options.spool,
-          dir: spoolDir,
-          onDrop: (payloads, reason) => {
-            stats.dropped += payloads.length;
-            for (const payload of payloads) {
-              record(
-                reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
-                messageFromBytes(payload)?.categories ?? [],
-              );
-            }
-          },
-        });
+  const spoolDir = options.spool === false ? undefined : (options.spool?.dir ?? defaultSpoolDir(clientId));
+  const openOwnSpool = (): Spool | undefined => {
+    if (spoolDir === undefined) return undefined;
+    return openSpool({
+      ...(options.spool || {}),
+      dir: spoolDir,
+      onDrop: (payloads, reason) => {
+        stats.dropped += payloads.length;
+        for (const payload of payloads) {
+          record(
+            reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
+            messageFromBytes(payload)?.categories ?? [],
+          );
+        }
+      },
+    });
+  };
+  // A spool that cannot be opened (held by a process on another host whose lease has not run
+  // out, a directory owned by someone else) does not stop the application: the transport runs
+  // without its disk buffer, says so once, and tries again every lease period.
+  let spool: Spool | undefined;
+  let spoolRetry: NodeJS.Timeout | undefined;
+  const tryOpenSpool = (first: boolean): void => {
+    try {
+      spool = openOwnSpool();
+      if (!first) logger.info(`spool ${spoolDir} opened; envelopes are buffered on disk again`);
+      if (spoolRetry) clearInterval(spoolRetry);
+      spoolRetry = undefined;
+    } catch (error) {
+      if (!first) return;
+      logger.warn(
+        `${(error as Error).message}; running without a disk buffer: while Kafka is away, envelopes are dropped (counted) until the spool opens (tried every ${LOCK_LEASE_MS / 1000} s)`,
+      );
+      spoolRetry = setInterval(() => tryOpenSpool(false), LOCK_LEASE_MS);
+      spoolRetry.unref();
+    }
+  };
+  tryOpenSpool(true);
 
   // The sockets are counted so the transport can tell when only its own connection keeps the
   // process alive (see releaseWhenIdle).
@@ -411,6 +427,7 @@ function createKafkaTransport(
       idleRelease.stop();
       clearTimeout(lingerTimer);
       clearTimeout(retryTimer);
+      clearInterval(spoolRetry);
       // Anything still here goes to the spool rather than being lost.
       spill([...(inFlight ?? []), ...queue.splice(0)]);
       process.removeListener('exit', onExit);

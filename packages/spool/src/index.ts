@@ -1,4 +1,6 @@
+export { defaultSpoolDir } from './default-spool-dir.js';
 export { SpoolError } from './errors.js';
+export { LOCK_LEASE_MS } from './lock-file.js';
 export type { OfflineStore } from './offline-store.js';
 export { createOfflineStore } from './offline-store.js';
 export type { Spool, SpoolBatch, SpoolOptions, SpoolPosition, SpoolStats } from './open-spool.js';

@@ -1,8 +1,17 @@
-import { linkSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, lutimesSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SpoolError } from './errors.js';
+import { readRegular, writeNew } from './private-files.js';
 import { processStartTime } from './process-start-time.js';
+
+/**
+ * How long a lock written on another host stays held without renewal. Its holder touches the
+ * lock file every third of this; a holder gone with its host (a pod rescheduled with a new
+ * hostname onto the same volume) stops touching it, and the lock is taken over once its
+ * modification time is this old. Clocks of the hosts must agree to within a few seconds.
+ */
+export const LOCK_LEASE_MS = 30_000;
 
 interface LockHolder {
   pid: number;
@@ -31,8 +40,9 @@ function heldDirs(): Set<string> {
  * SpoolError naming the live process that holds it. A lock is stale, and taken over, when its
  * process is gone, when it names this pid but this process does not hold it (the same pid after
  * a restart), when its pid now belongs to a process started at another time (pid reuse), or when
- * it cannot be read. The file is written whole before it appears, so no one reads it half-done.
- * Returns release().
+ * it cannot be read. A lock from another host is held while its lease is fresh (see
+ * {@link LOCK_LEASE_MS}). The file is written whole before it appears, so no one reads it
+ * half-done. Returns release().
  */
 export function acquireLock(dir: string): () => void {
   const path = join(dir, 'lock');
@@ -50,14 +60,25 @@ export function acquireLock(dir: string): () => void {
     ...(started === undefined ? {} : { started }),
   };
   const draft = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(draft, JSON.stringify(mine));
+  writeNew(draft, JSON.stringify(mine));
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         // link() fails with EEXIST when a lock is there: an atomic "create with this content".
         linkSync(draft, path);
         held.add(key);
+        // The lease: a sign of life that holders on other hosts can see on a shared volume.
+        const renew = setInterval(() => {
+          try {
+            const now = new Date();
+            lutimesSync(path, now, now);
+          } catch {
+            // Gone or unwritable: the next open decides; this process keeps its records meanwhile.
+          }
+        }, LOCK_LEASE_MS / 3);
+        renew.unref();
         return () => {
+          clearInterval(renew);
           held.delete(key);
           if (readHolder(path)?.since === mine.since) rmSync(path, { force: true });
         };
@@ -69,9 +90,13 @@ export function acquireLock(dir: string): () => void {
         }
       }
       const holder = readHolder(path);
-      if (holder && holdsLock(holder)) {
+      if (holder && holdsLock(holder, path)) {
+        const where =
+          holder.hostname === hostname()
+            ? ''
+            : ` on host ${holder.hostname} (its lease is taken over ${LOCK_LEASE_MS / 1000} s after its last renewal)`;
         throw new SpoolError(
-          `spool directory ${dir} is in use by process ${holder.pid} (since ${holder.since}); ` +
+          `spool directory ${dir} is in use by process ${holder.pid}${where} (since ${holder.since}); ` +
             'each process needs its own spool directory',
         );
       }
@@ -88,10 +113,14 @@ export function acquireLock(dir: string): () => void {
 }
 
 /** Whether the process a lock names is alive and is the one that wrote it. */
-function holdsLock(holder: LockHolder): boolean {
+function holdsLock(holder: LockHolder, path: string): boolean {
   if (holder.hostname !== hostname()) {
-    // Another machine (a shared volume): we cannot check its processes, so it holds the lock.
-    return true;
+    // Another machine (a shared volume): its processes cannot be checked, its lease can.
+    try {
+      return Date.now() - lstatSync(path).mtimeMs < LOCK_LEASE_MS;
+    } catch {
+      return false;
+    }
   }
   // This pid and not in `held`: an earlier process that had our pid.
   if (holder.pid === process.pid) return false;
@@ -104,7 +133,9 @@ function holdsLock(holder: LockHolder): boolean {
 
 function readHolder(path: string): LockHolder | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<Record<keyof LockHolder, unknown>>;
+    const parsed = JSON.parse(readRegular(path).toString('utf8')) as Partial<
+      Record<keyof LockHolder, unknown>
+    >;
     if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
     return {
       pid: parsed.pid,

@@ -2,26 +2,36 @@ import {
   accessSync,
   closeSync,
   constants,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
-  openSync,
+  lstatSync,
   readdirSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
-  statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolError } from './errors.js';
 import { checkFrame, frame, HEADER_BYTES, MAX_RECORD_BYTES } from './frame.js';
 import { acquireLock } from './lock-file.js';
+import {
+  APPEND,
+  ensurePrivateDir,
+  openRegular,
+  READ,
+  READ_WRITE,
+  readRegular,
+  writeNew,
+} from './private-files.js';
 
 export interface SpoolOptions {
-  /** The directory, created if missing. One process per directory. */
+  /**
+   * The directory, created if missing, readable by this user only (0700, files 0600). One process
+   * per directory. A directory owned by another user is refused, and no file in it is opened
+   * through a link or unless it is a regular file.
+   */
   dir: string;
   /** Upper bound on the spool's size on disk. Env: `FAULTLINE_SPOOL_MAX_BYTES`. @default 268 435 456 (256 MiB) */
   maxBytes?: number;
@@ -116,8 +126,8 @@ export function openSpool(options: SpoolOptions): Spool {
   const whenFull = options.whenFull ?? 'drop-oldest';
   const onDrop = options.onDrop ?? (() => undefined);
 
+  ensurePrivateDir(dir);
   try {
-    mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK | constants.R_OK);
   } catch (error) {
     throw new SpoolError(`spool directory ${dir} is not usable: ${(error as Error).message}`, {
@@ -145,7 +155,7 @@ export function openSpool(options: SpoolOptions): Spool {
   }
   let readPos: SpoolPosition = { ...ackPos };
   let active = segments[segments.length - 1] as Segment;
-  let writeFd = openSync(join(dir, segmentName(active.seq)), 'a');
+  let writeFd = openRegular(join(dir, segmentName(active.seq)), APPEND);
   const readFds = new Map<number, number>();
   let dirty = false;
   let closed = false;
@@ -168,12 +178,7 @@ export function openSpool(options: SpoolOptions): Spool {
 
   function persistCursor(): void {
     const tmp = `${cursorPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(ackPos));
-    if (fsyncMode === 'always') {
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-    }
+    writeNew(tmp, JSON.stringify(ackPos), fsyncMode === 'always');
     renameSync(tmp, cursorPath);
   }
 
@@ -182,13 +187,13 @@ export function openSpool(options: SpoolOptions): Spool {
     closeSync(writeFd);
     active = createSegment(dir, active.seq + 1);
     segments.push(active);
-    writeFd = openSync(join(dir, segmentName(active.seq)), 'a');
+    writeFd = openRegular(join(dir, segmentName(active.seq)), APPEND);
   }
 
   function readFd(seq: number): number {
     let fd = readFds.get(seq);
     if (fd === undefined) {
-      fd = openSync(join(dir, segmentName(seq)), 'r');
+      fd = openRegular(join(dir, segmentName(seq)), READ);
       readFds.set(seq, fd);
     }
     return fd;
@@ -336,25 +341,28 @@ export function openSpool(options: SpoolOptions): Spool {
 
 function readCursor(path: string): SpoolPosition {
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SpoolPosition>;
+    const parsed = JSON.parse(readRegular(path).toString('utf8')) as Partial<SpoolPosition>;
     if (Number.isInteger(parsed.seq) && Number.isInteger(parsed.offset)) {
       return { seq: parsed.seq as number, offset: parsed.offset as number };
     }
   } catch {
-    // Missing or damaged: start from the oldest segment.
+    // Missing, damaged, or not a regular file: start from the oldest segment.
   }
   return { seq: 0, offset: 0 };
 }
 
 function createSegment(dir: string, seq: number): Segment {
-  writeFileSync(join(dir, segmentName(seq)), '', { flag: 'a' });
-  return { seq, size: statSync(join(dir, segmentName(seq))).size, end: 0, records: 0 };
+  const fd = openRegular(join(dir, segmentName(seq)), APPEND);
+  const { size } = fstatSync(fd);
+  closeSync(fd);
+  return { seq, size, end: 0, records: 0 };
 }
 
 /**
  * Scans the segments after the cursor: counts records, skips and counts corrupt ones, truncates
  * a torn tail of the newest segment (an append the process did not finish), and deletes
- * segments the cursor has passed.
+ * segments the cursor has passed. An entry named as a segment that is not a regular file (a
+ * link, a FIFO) is removed, never read through, and counted as corrupt.
  */
 function recover(dir: string, cursor: SpoolPosition, stats: SpoolStats): Segment[] {
   const seqs = readdirSync(dir)
@@ -369,7 +377,12 @@ function recover(dir: string, cursor: SpoolPosition, stats: SpoolStats): Segment
       rmSync(path, { force: true });
       return;
     }
-    const data = readFileSync(path);
+    if (!lstatSync(path).isFile()) {
+      stats.corrupt++;
+      rmSync(path, { force: true, recursive: true });
+      return;
+    }
+    const data = readRegular(path);
     const isLast = i === seqs.length - 1;
     let offset = seq === cursor.seq ? Math.min(cursor.offset, data.length) : 0;
     let records = 0;
@@ -384,7 +397,7 @@ function recover(dir: string, cursor: SpoolPosition, stats: SpoolStats): Segment
         offset = checked.next;
       } else {
         if (isLast) {
-          const fd = openSync(path, 'r+');
+          const fd = openRegular(path, READ_WRITE);
           ftruncateSync(fd, offset);
           fsyncSync(fd);
           closeSync(fd);
