@@ -98,3 +98,26 @@ describe('a batch of 50 spans', () => {
     { time: 3000 },
   );
 });
+
+// Strings written to make the rules backtrack, each 116 KB (the size the PEM rule took 172 ms
+// on when its body was `[\s\S]+?`), beside a plain string of the same size: every rule is
+// linear, so each should cost a small multiple of the plain one, not hundreds of times it.
+const SIZE = 116_000;
+const hostile = {
+  'plain text': 'lorem ipsum dolor sit amet '.repeat(SIZE / 27),
+  'unclosed PEM BEGIN lines': '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(SIZE / 32),
+  'dotted words before an @ (email on)': `${'a.'.repeat(SIZE / 2)}@`,
+  'unclosed JSON secrets': '"password":"x\\"'.repeat(SIZE / 15),
+  'Bearer words': 'Bearer '.repeat(SIZE / 7),
+};
+const everyRule = createScrubber({
+  rules: ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey', 'email', 'ip'],
+});
+describe('adversarial strings of 116 KB, every rule on', () => {
+  for (const [name, text] of Object.entries(hostile)) {
+    const envelope = [{}, [[{ type: 'event' }, { message: text }]]] as unknown as Envelope;
+    bench(name === 'plain text' ? `baseline: ${name}` : name, () => {
+      everyRule.scrubEnvelope(envelope);
+    });
+  }
+});

@@ -1,5 +1,5 @@
 export type { Scrubber } from './create-scrubber.js';
-export { createScrubber } from './create-scrubber.js';
+export { createScrubber, MAX_SCANNED_STRING } from './create-scrubber.js';
 export { passesLuhn } from './luhn.js';
 export type { ParsedRules } from './parse-scrub-setting.js';
 export { parseKeyList, parseScrubSetting } from './parse-scrub-setting.js';

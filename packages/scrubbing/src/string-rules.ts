@@ -60,7 +60,11 @@ const urlauth: StringRule = {
 const pemkey: StringRule = {
   name: 'pemkey',
   id: '@pemkey:filter',
-  pattern: /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]+?)(-----END [A-Z ]*PRIVATE KEY-----)/g,
+  // The body stops at the next armour line, so each BEGIN scans only up to the next one: with
+  // thousands of BEGIN lines and no END the rule stays linear (`[\s\S]+?` scanned to the end
+  // of the string from every BEGIN).
+  pattern:
+    /(-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----)((?:(?!-----(?:BEGIN|END) )[\s\S])+?)(-----END [A-Z ]{0,40}PRIVATE KEY-----)/g,
   mayMatch: (text) => text.includes('-----BEGIN'),
   hint: '-----BEGIN',
   replace: (match) => `${match[1]}${FILTERED}${match[3]}`,
@@ -85,11 +89,14 @@ const keys: StringRule = {
   },
 };
 
-/** Relay's `EMAIL_REGEX` and its `@email:replace` text. Opt-in. */
+/** Relay's `EMAIL_REGEX`, bounded, and its `@email:replace` text. Opt-in. */
 const email: StringRule = {
   name: 'email',
   id: '@email:replace',
-  pattern: /\b[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b/g,
+  // Bounded as addresses are (a local part of at most 64 characters, labels of at most 63): from
+  // each of the many word boundaries of `a.a.a.…@`, an unbounded `+` scanned to the end.
+  pattern:
+    /\b[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-zA-Z0-9-]{1,63}(?:\.[a-zA-Z0-9-]{1,63}){0,8}\.[a-zA-Z]{2,63}\b/g,
   mayMatch: (text) => text.includes('@'),
   hint: '@',
   replace: () => '[email]',
