@@ -7,5 +7,5 @@ export type { KafkaTransportOptions } from './kafka-transport-options.js';
 export type { KafkaTransport, KafkaTransportFactory } from './make-kafka-transport.js';
 export { makeKafkaTransport } from './make-kafka-transport.js';
 export { itemTypes, messageFromBytes } from './message-from-bytes.js';
-export type { Salvage, SalvageOptions } from './salvage-pending-events.js';
+export type { Salvage, SalvageOptions, SalvageStats } from './salvage-pending-events.js';
 export { salvagePendingEvents } from './salvage-pending-events.js';

@@ -1,4 +1,4 @@
-import type { Client, Envelope, ErrorEvent, Event, Scope } from '@sentry/core';
+import type { Client, Envelope, ErrorEvent, Event, EventHint, EventProcessor, Scope } from '@sentry/core';
 import {
   applyScopeDataToEvent,
   getCurrentScope,
@@ -23,11 +23,19 @@ export interface SalvageOptions {
   scopes?: () => Scope[];
 }
 
+export interface SalvageStats {
+  /** Events written to the spool at exit. */
+  salvaged: number;
+  /** Events an event processor or `beforeSend` dropped when re-run at exit (or that only an async one could decide). */
+  dropped: number;
+}
+
 export interface Salvage {
   /** Forget an event a policy decided to drop, so it is not salvaged at exit. */
   forget(eventId: string | undefined): void;
   /** Events captured and not yet handed to the transport. */
   pending(): number;
+  stats(): SalvageStats;
   stop(): void;
 }
 
@@ -39,6 +47,12 @@ export interface Salvage {
  * spool synchronously, with the release, environment and the scope data (tags, contexts, user,
  * fingerprint, breadcrumbs) of the scopes it was captured in, as the SDK would have added them
  * (but without the asynchronous enrichments, such as source lines).
+ *
+ * Every drop the app asked for is honoured: an event that finished its event processors is
+ * decided already (sent, dropped by `beforeSend`, sampled out) and is never salvaged; one still
+ * in them is run at exit through the synchronous event processors (`ignoreErrors`, `denyUrls`,
+ * the app's own) and then `beforeSend`, as the SDK would have, and salvaged only if all keep it.
+ * An async `beforeSend` cannot answer at exit: its events are dropped (counted), not sent unseen.
  */
 export function salvagePendingEvents(
   client: Client,
@@ -49,9 +63,10 @@ export function salvagePendingEvents(
   const maxEvents = options.maxEvents ?? 1000;
   const transform = options.transformEnvelope ?? ((envelope: Envelope) => envelope);
   const scopesNow = options.scopes ?? (() => [getGlobalScope(), getIsolationScope(), getCurrentScope()]);
-  const pending = new Map<string, { event: Event; at: number; scopes: Scope[] }>();
+  const pending = new Map<string, { event: Event; at: number; scopes: Scope[]; hint: EventHint }>();
+  const stats: SalvageStats = { salvaged: 0, dropped: 0 };
 
-  const offPreprocess = client.on('preprocessEvent', (event: Event) => {
+  const offPreprocess = client.on('preprocessEvent', (event: Event, hint?: EventHint) => {
     if (event.type !== undefined || !event.event_id) return; // errors only
     if (pending.size >= maxEvents) {
       const oldest = pending.keys().next().value;
@@ -63,7 +78,12 @@ export function salvagePendingEvents(
       event,
       at: Date.now(),
       scopes: scopesNow(),
+      hint: hint ?? {},
     });
+  });
+  // Past its event processors an event is decided (beforeSend runs next, at once): not salvaged.
+  const offPostprocess = client.on('postprocessEvent', (event: Event) => {
+    if (event.event_id) pending.delete(event.event_id);
   });
   const offEnvelope = client.on('beforeEnvelope', (envelope: Envelope) => {
     const id = envelope[0].event_id;
@@ -75,7 +95,7 @@ export function salvagePendingEvents(
     const dsn = client.getDsn();
     const now = Date.now();
     const envelopes: Envelope[] = [];
-    for (const [eventId, { event, at, scopes }] of pending) {
+    for (const [eventId, { event, at, scopes, hint }] of pending) {
       if (now - at > maxAgeMs) continue;
       const salvaged: ErrorEvent = {
         ...(event as ErrorEvent),
@@ -88,14 +108,21 @@ export function salvagePendingEvents(
         sdk: event.sdk ?? options._metadata?.sdk,
       };
       const [outermost, ...inner] = scopes;
+      let scopeProcessors: EventProcessor[] = [];
       if (outermost) {
         const data = outermost.getScopeData();
         for (const scope of inner) mergeScopeData(data, scope.getScopeData());
         applyScopeDataToEvent(salvaged, data);
+        scopeProcessors = data.eventProcessors;
+      }
+      const kept = decideAgain(client, [...client.getEventProcessors(), ...scopeProcessors], salvaged, hint);
+      if (!kept) {
+        stats.dropped++;
+        continue;
       }
       // Processing metadata (the normalized request, among others) is for event processors only.
-      delete salvaged.sdkProcessingMetadata;
-      salvaged.tags = { ...salvaged.tags, 'faultline.salvaged': 'process.exit' };
+      delete kept.sdkProcessingMetadata;
+      kept.tags = { ...kept.tags, 'faultline.salvaged': 'process.exit' };
       const envelope = [
         {
           event_id: eventId,
@@ -106,9 +133,10 @@ export function salvagePendingEvents(
               }
             : {}),
         },
-        [[{ type: 'event' }, salvaged]],
+        [[{ type: 'event' }, kept]],
       ] as Envelope;
       envelopes.push(transform(envelope));
+      stats.salvaged++;
     }
     pending.clear();
     return envelopes;
@@ -119,11 +147,56 @@ export function salvagePendingEvents(
       if (eventId) pending.delete(eventId);
     },
     pending: () => pending.size,
+    stats: () => ({ ...stats }),
     stop() {
       offPreprocess();
+      offPostprocess();
       offEnvelope();
       removeHook();
       pending.clear();
     },
   };
+}
+
+/**
+ * The SDK's decisions, run again synchronously at exit: each event processor in order (one that
+ * answers later, such as source lines read from disk, is passed over with the event as it is;
+ * one that throws drops the event, as in the SDK), then `beforeSend`. Returns the event to send,
+ * or undefined when any of them dropped it.
+ */
+function decideAgain(
+  client: Client,
+  processors: EventProcessor[],
+  event: ErrorEvent,
+  hint: EventHint,
+): ErrorEvent | undefined {
+  let current: Event = event;
+  for (const processor of processors) {
+    let result: ReturnType<EventProcessor>;
+    try {
+      result = processor({ ...current }, hint);
+    } catch {
+      return undefined;
+    }
+    if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+      // Settle it quietly: nothing waits for it at exit.
+      Promise.resolve(result).catch(() => undefined);
+      continue;
+    }
+    if (!result) return undefined;
+    current = result as Event;
+  }
+  const beforeSend = client.getOptions().beforeSend;
+  if (!beforeSend) return current as ErrorEvent;
+  let decided: ReturnType<typeof beforeSend>;
+  try {
+    decided = beforeSend(current as ErrorEvent, hint);
+  } catch {
+    return undefined;
+  }
+  if (decided && typeof (decided as PromiseLike<unknown>).then === 'function') {
+    Promise.resolve(decided).catch(() => undefined);
+    return undefined;
+  }
+  return (decided as ErrorEvent | null) ?? undefined;
 }

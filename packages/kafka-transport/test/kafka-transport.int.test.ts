@@ -235,7 +235,7 @@ describe('makeKafkaTransport when an acknowledgement is lost', () => {
 });
 
 describe('makeKafkaTransport at process.exit()', () => {
-  it('keeps an error captured right before process.exit(0), with its scope, for the next process', async () => {
+  it('keeps an error captured right before process.exit(0), with its scope, for the next process, and none the app dropped', async () => {
     const brokers = inject('kafkaBrokers');
     const topic = uniqueName('exit');
     const dir = spoolDir();
