@@ -4,7 +4,12 @@ import { Kafka, logLevel } from 'kafkajs';
  * Creates a topic and waits for its leaders (KafkaJS cannot subscribe to a topic that does not
  * exist yet). An existing topic is left as it is.
  */
-export async function createTopic(brokers: string[], topic: string, partitions = 1): Promise<void> {
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<void> {
   const admin = new Kafka({
     brokers,
     clientId: 'faultline-testkit-admin',
@@ -12,7 +17,16 @@ export async function createTopic(brokers: string[], topic: string, partitions =
   }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }

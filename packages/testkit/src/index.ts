@@ -3,6 +3,8 @@ export { connectBugsink } from './bugsink-client.js';
 export { createTopic } from './create-topic.js';
 export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
 export { freePort } from './free-port.js';
+export type { HostileMessage } from './hostile-messages.js';
+export { hostileMessages, incompressibleEvent } from './hostile-messages.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
 export { createIngestDouble } from './ingest-double.js';
 export type { ProvidedServices } from './provided-context.js';
