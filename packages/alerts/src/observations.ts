@@ -76,9 +76,10 @@ function observeEnvelope(value: Buffer): Observation[] | undefined {
 }
 
 function errorObservation(project: string, event: Event): ErrorObservation {
-  const dropped = Number(
-    (event.contexts?.sampling as { dropped_since_last_kept?: unknown } | undefined)?.dropped_since_last_kept,
-  );
+  const reported = (event.contexts?.sampling as { dropped_since_last_kept?: unknown } | undefined)
+    ?.dropped_since_last_kept;
+  // A number, as the error policy writes it; anything else counts as no drops.
+  const dropped = typeof reported === 'number' ? reported : 0;
   const values = event.exception?.values;
   const exception = Array.isArray(values) ? values.at(-1) : undefined;
   return {

@@ -49,12 +49,15 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
   // When each fingerprint was last kept: the drops a kept event reports happened since then.
   const lastKept = new Map<string, number>();
   // No baseline before this many minutes of data: at start-up everything would look like a spike.
+  // Until the first minute is closed it follows the earliest minute seen, so one early envelope
+  // with a later timestamp does not push the warm-up past the data that came before it.
   let warmUntil: number | undefined;
+  let closed = false;
 
   return {
     record(observation) {
       const minute = Math.floor(observation.at / MINUTE_MS);
-      warmUntil ??= minute + baselineMinutes;
+      if (!closed) warmUntil = Math.min(warmUntil ?? Number.POSITIVE_INFINITY, minute + baselineMinutes);
       const issue = `${observation.project}:${observation.fingerprint}`;
       const shares = spread(observation.at, lastKept.get(issue), observation.weight);
       lastKept.delete(issue);
@@ -77,6 +80,7 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       }
     },
     close(minute) {
+      closed = true;
       const transitions: AlertTransition[] = [];
       const at = (minute + 1) * MINUTE_MS;
       for (const [key, subject] of subjects) {
