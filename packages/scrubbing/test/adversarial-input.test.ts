@@ -32,7 +32,7 @@ describe('the scrubber on adversarial strings', () => {
     const long = `password=hunter2 ${'x'.repeat(MAX_SCANNED_STRING)}`;
     const event = scrubEvent({ message: 'ok', extra: { blob: long } });
     expect(event.extra?.blob).toBe('[Filtered]');
-    expect(JSON.stringify(event._meta)).toContain('@scrub:too_long');
+    expect(JSON.stringify((event as { _meta?: unknown })._meta)).toContain('@scrub:too_long');
   });
 
   it('filters what is nested deeper than it walks, rather than sending it unscanned', () => {
@@ -40,6 +40,6 @@ describe('the scrubber on adversarial strings', () => {
     for (let i = 0; i < 100; i++) deep = { next: deep };
     const event = scrubEvent({ message: 'ok', extra: { deep } });
     expect(JSON.stringify(event)).not.toContain('hunter2');
-    expect(JSON.stringify(event._meta)).toContain('@scrub:too_deep');
+    expect(JSON.stringify((event as { _meta?: unknown })._meta)).toContain('@scrub:too_deep');
   });
 });
