@@ -41,6 +41,7 @@ export function trimBreadcrumbs(
     } catch {
       return item; // the ingest decides what to make of it
     }
+    if (!event || typeof event !== 'object') return item; // `null`, a number: the ingest's call too
     const crumbs = Array.isArray(event.breadcrumbs)
       ? event.breadcrumbs
       : (event.breadcrumbs as { values?: unknown[] } | undefined)?.values;

@@ -24,6 +24,9 @@ export function checkFrame(data: Buffer, offset: number): FrameCheck {
   if (offset + HEADER_BYTES > data.length) return { kind: 'torn' };
   const length = data.readUInt32LE(offset);
   if (length > MAX_RECORD_BYTES) return { kind: 'torn' };
+  // Eight zero bytes frame an empty payload with a matching CRC, and zero-filled blocks are what a
+  // crash can leave in a file: the spool never writes an empty record, so these are skipped.
+  if (length === 0) return { kind: 'corrupt', next: offset + HEADER_BYTES };
   const end = offset + HEADER_BYTES + length;
   if (end > data.length) return { kind: 'torn' };
   const payload = data.subarray(offset + HEADER_BYTES, end);

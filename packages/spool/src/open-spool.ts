@@ -266,7 +266,7 @@ export function openSpool(options: SpoolOptions): Spool {
 
   return {
     append(payload) {
-      if (closed) return refuse(payload, 'write_error');
+      if (closed || payload.byteLength === 0) return refuse(payload, 'write_error');
       const record = frame(payload);
       if (record.length > maxBytes) return refuse(payload, 'full');
       try {

@@ -2,6 +2,7 @@ export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from '.
 export { connectBugsink } from './bugsink-client.js';
 export { createTopic } from './create-topic.js';
 export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
+export { envelopeBytesArbitrary, fc } from './envelope-arbitrary.js';
 export { freePort } from './free-port.js';
 export type { HostileMessage } from './hostile-messages.js';
 export { hostileMessages, incompressibleEvent } from './hostile-messages.js';
