@@ -33,6 +33,8 @@ export type Observation = ErrorObservation | DurationObservation;
 
 /** One event stands for at most this many occurrences: itself and 1 000 reported drops. */
 export const MAX_DROPPED_PER_EVENT = 1_000;
+/** Items larger than Sentry's event limit (Relay's `max_event_size`) are never ingested: not parsed. */
+const MAX_ITEM_BYTES = 1024 * 1024;
 /** Titles and releases are cut to this many characters (Sentry's own cap on a release). */
 const MAX_TEXT = 200;
 
@@ -59,6 +61,7 @@ function observeEnvelope(value: Buffer): Observation[] | undefined {
   for (const item of parsed.items) {
     const type = item.header.type;
     if (type !== 'event' && type !== 'transaction' && type !== 'span') continue;
+    if (item.payload.length > MAX_ITEM_BYTES) continue;
     let payload: unknown;
     try {
       payload = JSON.parse(item.payload.toString('utf8'));

@@ -2,9 +2,11 @@
 import { parentPort } from 'node:worker_threads';
 import { observe } from './observations.js';
 
-parentPort?.on('message', ({ id, values }: { id: number; values: Uint8Array[] }) => {
-  const results = values.map((value) =>
-    observe(Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
-  );
+// The values come packed in one moved buffer, each ending at its offset in `ends`.
+parentPort?.on('message', ({ id, buffer, ends }: { id: number; buffer: ArrayBuffer; ends: number[] }) => {
+  const results = ends.map((end, i) => {
+    const start = i === 0 ? 0 : (ends[i - 1] as number);
+    return observe(Buffer.from(buffer, start, end - start));
+  });
   parentPort?.postMessage({ id, results });
 });

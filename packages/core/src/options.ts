@@ -130,7 +130,7 @@ export interface FaultlineOptions {
   /**
    * The Kafka transport's disk buffer, or `false` for none.
    * Env: `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`.
-   * @default { dir: '<os tmpdir>/faultline-spool/<service>', maxBytes: 256 MiB }
+   * @default { dir: '<os tmpdir>/faultline-spool-<uid>/<service>', maxBytes: 256 MiB }
    */
   spool?: { dir?: string; maxBytes?: number } | false;
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   type FaultIngestStats,
+  hostileMessages,
   type IngestFault,
   type KafkaBroker,
   startFaultIngest,
@@ -9,6 +10,7 @@ import {
   uniqueName,
   waitUntil,
 } from '@faultline/testkit';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, bench, describe } from 'vitest';
 import { envelopeBytes, produce } from '../test/helpers.js';
 
@@ -38,6 +40,8 @@ interface Run {
   stats: FaultIngestStats;
   rate: number;
   peakRssMb: number;
+  /** The forwarder's own figures at its stop. */
+  figures?: { deadLettered?: Record<string, number> };
   lost: number;
   seconds: number;
 }
@@ -83,12 +87,13 @@ async function measure(
   );
   child.kill('SIGTERM');
   await exited;
-  const { peakRssMb } = JSON.parse(out.trim().split('\n').at(-1) as string);
+  const { peakRssMb, figures } = JSON.parse(out.trim().split('\n').at(-1) as string);
   const span = ((stats.lastNewAt ?? 0) - (stats.firstAcceptAt ?? 0)) / 1000;
   const run: Run = {
     stats,
     rate: span > 0 ? (stats.unique - 1) / span : 0,
     peakRssMb,
+    figures,
     lost: n - Math.min(n, stats.unique),
     seconds: (Date.now() - started) / 1000,
   };
@@ -176,6 +181,50 @@ describe('rate-limit compliance: 1% of answers 429 with Retry-After: 1', () => {
   );
 });
 
+// Hostile input mixed in: one message in a hundred from the crafted set of issue 22 (a header
+// nested 100,000 deep, junk, a null payload, 5 MB that gzip makes small, timestamps 0 and 1e12),
+// beside the same topic all clean. Both topics gzip-compressed, as the Kafka transport writes.
+const MIXED_N = 20_000;
+const cleanTopic = uniqueName('bench-clean');
+const mixedTopic = uniqueName('bench-mixed');
+const crafted = hostileMessages(dsn);
+async function produceGzip(name: string, hostileEvery: number | undefined): Promise<number> {
+  await produce(brokers, name, [], 4);
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  let good = 0;
+  for (let from = 0; from < MIXED_N; from += 500) {
+    const messages = [];
+    for (let i = from; i < from + 500; i++) {
+      const hostile = hostileEvery !== undefined && i % hostileEvery === hostileEvery / 2;
+      if (!hostile) good++;
+      messages.push({
+        key: String(i),
+        value: hostile
+          ? (crafted[((i / hostileEvery) % crafted.length) | 0] as (typeof crafted)[number]).value
+          : envelopeBytes(dsn, i),
+      });
+    }
+    await producer.send({ topic: name, compression: CompressionTypes.GZIP, messages });
+  }
+  await producer.disconnect();
+  return good;
+}
+const cleanGood = await produceGzip(cleanTopic, undefined);
+const mixedGood = await produceGzip(mixedTopic, 100);
+describe('1% hostile messages mixed in (gzip topics)', () => {
+  bench(
+    'forwarder, clean',
+    () => measure('clean', 'forwarder', { n: cleanGood, topicName: cleanTopic }).then(() => undefined),
+    twice,
+  );
+  bench(
+    'forwarder, 1% hostile',
+    () => measure('1% hostile', 'forwarder', { n: mixedGood, topicName: mixedTopic }).then(() => undefined),
+    twice,
+  );
+});
+
 describe('local ingest (CPU-bound), healthy', () => {
   bench(
     'baseline, 0 ms',
@@ -230,6 +279,13 @@ afterAll(async () => {
   if (limited) {
     lines.push(
       `  1% 429 with Retry-After: 1 (${LIMITED_N} envelopes): ${limited.stats.rateLimits.answered} 429s answered, ${limited.stats.rateLimits.violations} requests inside a limit's window on its connection and ${limited.stats.rateLimits.late} on others over 200 ms after it (aim 0), ${fmt(limited.rate)}/s, duplicates ${limited.stats.duplicates}, lost ${limited.lost}`,
+    );
+  }
+  const clean = best('clean');
+  const mixed = best('1% hostile');
+  if (clean && mixed) {
+    lines.push(
+      `  1% hostile mixed in (${MIXED_N} messages, gzip): clean ${fmt(clean.rate)}/s, with 1% hostile ${fmt(mixed.rate)}/s = ${(mixed.rate / clean.rate).toFixed(2)} of clean (aim >= 0.9); dead-lettered ${JSON.stringify(mixed.figures?.deadLettered ?? {})}, good events lost ${mixed.lost}`,
     );
   }
   const b0 = best('baseline 0 ms');

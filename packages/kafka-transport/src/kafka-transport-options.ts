@@ -34,7 +34,7 @@ export interface KafkaTransportOptions {
   /**
    * The disk buffer used while Kafka is unreachable, or `false` for none (envelopes are then
    * dropped, and counted, when Kafka is down). Env: `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`.
-   * @default { dir: '<os tmpdir>/faultline-spool/<clientId>' }, 256 MiB
+   * @default { dir: '<os tmpdir>/faultline-spool-<uid>/<clientId>' }, 256 MiB
    */
   spool?: Omit<SpoolOptions, 'onDrop'> | false;
   /**
