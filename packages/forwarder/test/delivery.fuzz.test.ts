@@ -68,21 +68,31 @@ function delivery(scrub = true) {
   return { deliver, dead, posted: () => posted };
 }
 
-const origin = (value: Buffer, offset = 0): MessageOrigin => ({
+const origin = (value: Buffer, offset = 0, headers: Record<string, string> = {}): MessageOrigin => ({
   topic: 'sentry-envelopes',
   partition: 0,
-  message: { key: null, value, offset: String(offset), timestamp: '0', attributes: 0, headers: {} } as never,
+  message: { key: null, value, offset: String(offset), timestamp: '0', attributes: 0, headers } as never,
 });
+// Kafka headers are anyone's to write too: the schema version most of all.
+const kafkaHeaders = fc.oneof(
+  fc.constant({}),
+  fc.record({
+    'faultline-schema': fc.oneof(
+      fc.constantFrom('1', '2', '0', '-1', '1e9', ''),
+      fc.string({ maxLength: 20 }),
+    ),
+  }),
+);
 
 describe('one message through the forwarder, on anything', () => {
   it('always finishes: delivered or dead-lettered with a known reason, never a rejection', async () => {
     const { deliver, dead, posted } = delivery();
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(envelopeBytesArbitrary(DSN), async (value) => {
+      fc.asyncProperty(envelopeBytesArbitrary(DSN), kafkaHeaders, async (value, headers) => {
         const deadBefore = dead.length;
         const postedBefore = posted();
-        const finished = await deliver(origin(value, runs++), new AbortController().signal);
+        const finished = await deliver(origin(value, runs++, headers), new AbortController().signal);
         expect(finished).toBe(true);
         const outcomes = dead.length - deadBefore + (posted() - postedBefore);
         // One message, at most one outcome (dropped by policy or de-duplicated: none).
