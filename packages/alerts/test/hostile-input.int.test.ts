@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@faultline/contract';
-import { createTopic, hostileMessages, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
+import {
+  createTopic,
+  groupLag,
+  hostileMessages,
+  runNodeScript,
+  uniqueName,
+  waitUntil,
+} from '@faultline/testkit';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createAlertsService } from '../src/index.js';
@@ -17,23 +24,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 const brokers = () => inject('kafkaBrokers');
-
-async function groupLag(groupId: string, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    let lag = 0;
-    for (const { partition, high } of ends) {
-      const at = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-      lag += Number(high) - Math.max(0, Number(at));
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('the alerts on hostile input', () => {
   it('counts and skips the crafted messages, reads on to lag 0, and a storm after them still fires', async () => {
@@ -100,7 +90,7 @@ describe('the alerts on hostile input', () => {
     // The poison: two unreadable, one far in the past, one far in the future; none paged.
     expect(service.stats).toMatchObject({ unreadable: 2, late: 1, future: 1 });
     expect(hook.received.every((r) => !String(r.body.summary).includes('poison'))).toBe(true);
-    await waitUntil(async () => ((await groupLag(groupId, topic)) === 0 ? true : undefined), {
+    await waitUntil(async () => ((await groupLag(brokers(), groupId, topic)) === 0 ? true : undefined), {
       what: 'the group lag at 0',
       timeoutMs: 30_000,
     });

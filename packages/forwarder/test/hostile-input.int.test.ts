@@ -1,6 +1,7 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopicFor, silentLogger } from '@faultline/contract';
 import {
   createTopic,
+  groupLag,
   hostileMessages,
   incompressibleEvent,
   readTopic,
@@ -17,23 +18,6 @@ import { deliveredIds, envelopeBytes, eventIdOf, useCleanups } from './helpers.j
 // then 100 good events: nothing may stall a partition, and nothing may be retried for ever.
 const { defer, double } = useCleanups();
 const brokers = () => inject('kafkaBrokers');
-
-async function groupLag(groupId: string, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    let lag = 0;
-    for (const { partition, high } of ends) {
-      const at = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-      lag += Number(high) - Math.max(0, Number(at));
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function produceEach(topic: string, messages: { value: Buffer; gzip?: boolean }[]): Promise<void> {
   const producer = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).producer();
@@ -85,7 +69,7 @@ describe('the forwarder on hostile input', () => {
     });
     const delivered = deliveredIds(ingest);
     for (let i = 0; i < 100; i++) expect(delivered.has(eventIdOf(i))).toBe(true);
-    await waitUntil(async () => ((await groupLag(groupId, topic)) === 0 ? true : undefined), {
+    await waitUntil(async () => ((await groupLag(brokers(), groupId, topic)) === 0 ? true : undefined), {
       what: 'the group lag at 0',
       timeoutMs: 30_000,
     });

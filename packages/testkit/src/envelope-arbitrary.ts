@@ -74,40 +74,9 @@ export function envelopeBytesArbitrary(dsn: string): fc.Arbitrary<Buffer> {
     }
     return Buffer.concat(parts);
   });
-  const mutation = fc.oneof(
-    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-    fc.record({
-      kind: fc.constant('insert' as const),
-      at: fc.nat(),
-      bytes: fc.uint8Array({ maxLength: 40 }),
-    }),
-    fc.record({
-      kind: fc.constant('repeat' as const),
-      at: fc.nat(),
-      length: fc.nat(200),
-      times: fc.integer({ min: 1, max: 20 }),
-    }),
-  );
   const mutated = fc
-    .tuple(wellFormed, fc.array(mutation, { minLength: 1, maxLength: 4 }))
-    .map(([bytes, mutations]) => {
-      let out = bytes;
-      for (const m of mutations) {
-        const at = out.length === 0 ? 0 : m.at % out.length;
-        if (m.kind === 'flip') {
-          out = Buffer.from(out);
-          if (out.length > 0) out[at] = m.byte;
-        } else if (m.kind === 'cut') out = out.subarray(0, at);
-        else if (m.kind === 'insert')
-          out = Buffer.concat([out.subarray(0, at), Buffer.from(m.bytes), out.subarray(at)]);
-        else {
-          const range = out.subarray(at, at + m.length);
-          out = Buffer.concat([out.subarray(0, at), ...Array(m.times).fill(range), out.subarray(at)]);
-        }
-      }
-      return out;
-    });
+    .tuple(wellFormed, fc.array(byteMutationArbitrary(), { minLength: 1, maxLength: 4 }))
+    .map(([bytes, mutations]) => mutations.reduce(mutateBytes, bytes));
   const deep = fc
     .integer({ min: 1, max: 20_000 })
     .map((depth) =>
@@ -127,6 +96,56 @@ export function envelopeBytesArbitrary(dsn: string): fc.Arbitrary<Buffer> {
     { arbitrary: deepPayload, weight: 1 },
     { arbitrary: random, weight: 1 },
   );
+}
+
+/** One way bytes get damaged: a byte changed, the rest cut off, junk inserted, a range repeated. */
+export type ByteMutation =
+  | { kind: 'flip'; at: number; byte: number }
+  | { kind: 'cut'; at: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'repeat'; at: number; length: number; times: number };
+
+/** Damage as a disk, a crash or a hostile writer could do it; `at` is taken modulo the length. */
+export function byteMutationArbitrary(): fc.Arbitrary<ByteMutation> {
+  return fc.oneof(
+    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    }),
+    fc.record({
+      kind: fc.constant('repeat' as const),
+      at: fc.nat(),
+      length: fc.nat(200),
+      times: fc.integer({ min: 1, max: 20 }),
+    }),
+  );
+}
+
+/** `bytes` with `m` applied (a copy; a flip always changes its byte). */
+export function mutateBytes(bytes: Buffer, m: ByteMutation): Buffer {
+  const at = bytes.length === 0 ? 0 : m.at % bytes.length;
+  switch (m.kind) {
+    case 'flip': {
+      const out = Buffer.from(bytes);
+      if (out.length > 0) out[at] = (out[at] as number) ^ (m.byte || 1);
+      return out;
+    }
+    case 'cut':
+      return bytes.subarray(0, at);
+    case 'insert':
+      return Buffer.concat([bytes.subarray(0, at), Buffer.from(m.bytes), bytes.subarray(at)]);
+    case 'repeat': {
+      const range = bytes.subarray(at, at + m.length);
+      return Buffer.concat([
+        bytes.subarray(0, at),
+        ...Array<Buffer>(m.times).fill(range),
+        bytes.subarray(at),
+      ]);
+    }
+  }
 }
 
 export { fc };

@@ -2,8 +2,10 @@ export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from '.
 export { connectBugsink } from './bugsink-client.js';
 export { createTopic } from './create-topic.js';
 export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
-export { envelopeBytesArbitrary, fc } from './envelope-arbitrary.js';
+export type { ByteMutation } from './envelope-arbitrary.js';
+export { byteMutationArbitrary, envelopeBytesArbitrary, fc, mutateBytes } from './envelope-arbitrary.js';
 export { freePort } from './free-port.js';
+export { groupLag } from './group-lag.js';
 export type { HostileMessage } from './hostile-messages.js';
 export { hostileMessages, incompressibleEvent } from './hostile-messages.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
