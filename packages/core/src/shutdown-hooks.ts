@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Logger } from './logger.js';
 
 export interface ShutdownHooksOptions {
@@ -12,6 +13,8 @@ export interface ShutdownHooksOptions {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** How long a re-raised signal has to end the process before it exits by itself. */
+const RERAISE_GRACE_MS = 500;
 /** beforeExit fires again after each flush that did work; cap the rounds in case it never settles. */
 const MAX_EXIT_FLUSHES = 3;
 
@@ -19,7 +22,8 @@ const MAX_EXIT_FLUSHES = 3;
  * On SIGTERM/SIGINT: flush within the bound, then let the process behave as it would have.
  * If the app listens to the signal too, its handlers decide (Faultline only adds the flush);
  * if not, the signal is raised again with Faultline's handler removed, so the process ends the
- * default way (exit status 128 + signal). A second signal during the flush does that at once.
+ * default way (exit status 128 + signal); as PID 1, where the kernel would ignore it, the process
+ * exits with that status itself. A second signal during the flush does that at once.
  * On `beforeExit`: flush what was sent since the last flush.
  * Returns a function that removes every hook.
  */
@@ -68,7 +72,14 @@ export function installShutdownHooks(options: ShutdownHooksOptions): () => void 
 
   function reraise(signal: NodeJS.Signals): void {
     remove();
+    const status = 128 + (constants.signals[signal] ?? 0);
+    // The kernel drops a signal sent to PID 1 (a container's first process) unless it has a
+    // handler: re-raised there, it would be ignored and the orchestrator would wait out its grace
+    // period and SIGKILL. Exit with the status a shell reports for the signal instead.
+    if (process.pid === 1) process.exit(status);
     process.kill(process.pid, signal);
+    // Ignored anyway (a PID namespace's init, a signal blocked by the parent): same ending.
+    setTimeout(() => process.exit(status), RERAISE_GRACE_MS);
   }
 
   if (options.handleSignals) for (const signal of SIGNALS) process.on(signal, onSignal);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,33 @@ describe('initObservability end to end (Bugsink)', () => {
     expect(result.signal).toBe('SIGTERM');
     const [event] = await bugsink.waitForEvents(project.id, 1);
     expect(event?.data.message ?? event?.data.logentry).toBeTruthy();
+    expect(event?.level).toBe('warning');
+  });
+
+  it('exits 143 after the flush when SIGTERM reaches it as PID 1 (a container without an init)', async () => {
+    const project = await bugsink.createProject('core-pid1');
+    let pid = '';
+    const result = await runNodeScript(SERVICE, {
+      // A new PID namespace makes node its PID 1, as in a container started without --init. The
+      // kernel ignores a signal PID 1 has no handler for, so re-raising SIGTERM does nothing there.
+      wrapper: ['unshare', '--pid', '--fork', '--mount-proc'],
+      env: { ...baseEnv(project.dsn), FIXTURE_SCENARIO: 'signal', FIXTURE_SLOW_BEFORE_SEND: '500' },
+      timeoutMs: 15_000,
+      onStdout: (text, child) => {
+        const ready = /ready pid=(\d+)/.exec(text);
+        if (!ready?.[1]) return;
+        pid = ready[1];
+        // The signal goes to node itself (unshare's child), from outside the namespace, as a
+        // container runtime sends it; it is delivered because Faultline's handler is installed.
+        const unshare = child.pid ?? 0;
+        const node = readFileSync(`/proc/${unshare}/task/${unshare}/children`, 'utf8').trim();
+        process.kill(Number(node), 'SIGTERM');
+      },
+    });
+    expect(pid).toBe('1');
+    // unshare exits with its child's status: 128 + 15, not a SIGKILL after the timeout.
+    expect(result.code).toBe(143);
+    const [event] = await bugsink.waitForEvents(project.id, 1);
     expect(event?.level).toBe('warning');
   });
 

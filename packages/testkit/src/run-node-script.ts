@@ -19,12 +19,19 @@ export function runNodeScript(
     nodeArgs?: string[];
     env?: NodeJS.ProcessEnv;
     cwd?: string;
+    /**
+     * A command that runs node (node's path is its last argument), such as
+     * `['unshare', '-pf', '--mount-proc']` for a process that is PID 1 in its own PID namespace.
+     */
+    wrapper?: string[];
     timeoutMs?: number;
     onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
   } = {},
 ): Promise<NodeScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
+    const [command = process.execPath, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+    const args = [...prefix, ...(options.nodeArgs ?? []), script, ...(options.args ?? [])];
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
