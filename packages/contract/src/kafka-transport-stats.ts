@@ -13,7 +13,12 @@ export interface KafkaTransportStats {
   dropped: number;
   /** Envelopes waiting in memory now. */
   queued: number;
-  /** Envelopes in the spool now, and its bytes on disk. */
+  /**
+   * Spools left by processes of the same service that are gone (a worker killed during an
+   * outage), taken over and drained to the end by this one.
+   */
+  adopted: number;
+  /** Envelopes in the spool now (this process's and one it adopted), and their bytes on disk. */
   inSpool: number;
   spoolBytes: number;
   connected: boolean;

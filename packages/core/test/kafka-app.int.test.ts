@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,11 +75,17 @@ function discardedIn(messages: KafkaMessage[]): Record<string, number> {
   return totals;
 }
 
-/** Records the app left in its spool (it has exited, so the spool can be opened here). */
+/**
+ * Records the app left in its spool, in whichever slot of the service's directory it used (it
+ * has exited, so each can be opened here).
+ */
 function spoolRecordsLeft(dir: string): number {
-  const spool = openSpool({ dir });
-  const { records } = spool.stats();
-  spool.close();
+  let records = 0;
+  for (const slot of readdirSync(dir).filter((name) => /^\d+$/.test(name))) {
+    const spool = openSpool({ dir: join(dir, slot) });
+    records += spool.stats().records;
+    spool.close();
+  }
   return records;
 }
 

@@ -4,7 +4,14 @@ import {
   DEFAULT_ENVELOPE_TOPIC,
   type KafkaTransportStats,
 } from '@faultline/contract';
-import { defaultSpoolDir, LOCK_LEASE_MS, openSpool, type Spool } from '@faultline/spool';
+import {
+  type AdoptedSpool,
+  adoptOrphanSpool,
+  defaultSpoolDir,
+  LOCK_LEASE_MS,
+  openSlotSpool,
+  type Spool,
+} from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
@@ -30,6 +37,9 @@ export type KafkaTransportFactory = ((options: BaseTransportOptions) => KafkaTra
   /** The transport the factory made last (Sentry makes one per client). */
   readonly current: KafkaTransport | undefined;
 };
+
+/** How often a process looks for spools left by processes of its service that are gone. */
+const ADOPT_INTERVAL_MS = 10_000;
 
 const COMPRESSION = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None } as const;
 
@@ -85,32 +95,34 @@ function createKafkaTransport(
   };
   const target = ingestTargetFromUrl(transportOptions.url);
 
-  const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0 };
-  const spoolDir = options.spool === false ? undefined : (options.spool?.dir ?? defaultSpoolDir(clientId));
-  const openOwnSpool = (): Spool | undefined => {
-    if (spoolDir === undefined) return undefined;
-    return openSpool({
-      ...(options.spool || {}),
-      dir: spoolDir,
-      onDrop: (payloads, reason) => {
-        stats.dropped += payloads.length;
-        for (const payload of payloads) {
-          record(
-            reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
-            messageFromBytes(payload)?.categories ?? [],
-          );
-        }
-      },
-    });
+  const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0, adopted: 0 };
+  // The service's spool directory; this process spools in a slot of it (one per process, so the
+  // workers of node:cluster or PM2 each have their own) and drains slots left by processes gone.
+  const spoolRoot = options.spool === false ? undefined : (options.spool?.dir ?? defaultSpoolDir(clientId));
+  const spoolOptions = {
+    ...(options.spool || {}),
+    onDrop: (payloads: Buffer[], reason: 'full' | 'write_error') => {
+      stats.dropped += payloads.length;
+      for (const payload of payloads) {
+        record(
+          reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
+          messageFromBytes(payload)?.categories ?? [],
+        );
+      }
+    },
   };
   // A spool that cannot be opened (held by a process on another host whose lease has not run
   // out, a directory owned by someone else) does not stop the application: the transport runs
   // without its disk buffer, says so once, and tries again every lease period.
   let spool: Spool | undefined;
+  let spoolDir: string | undefined;
   let spoolRetry: NodeJS.Timeout | undefined;
   const tryOpenSpool = (first: boolean): void => {
+    if (spoolRoot === undefined) return;
     try {
-      spool = openOwnSpool();
+      const opened = openSlotSpool({ ...spoolOptions, dir: spoolRoot });
+      spool = opened.spool;
+      spoolDir = opened.dir;
       if (!first) logger.info(`spool ${spoolDir} opened; envelopes are buffered on disk again`);
       if (spoolRetry) clearInterval(spoolRetry);
       spoolRetry = undefined;
@@ -124,6 +136,31 @@ function createKafkaTransport(
     }
   };
   tryOpenSpool(true);
+
+  /** The spool of a process of this service that is gone, drained after this one's own. */
+  let adopted: AdoptedSpool | undefined;
+  function adoptOrphan(): void {
+    if (!spool || !spoolRoot || !spoolDir || adopted || closed) return;
+    try {
+      adopted = adoptOrphanSpool({ ...spoolOptions, dir: spoolRoot, except: spoolDir });
+    } catch {
+      adopted = undefined;
+    }
+    if (!adopted) return;
+    logger.info(
+      `sending the ${adopted.spool.stats().records} envelope(s) left in ${adopted.dir} by a process that is gone`,
+    );
+    if (connected && !outage) void pump();
+  }
+  function finishAdopted(): void {
+    if (!adopted || adopted.spool.stats().records > 0) return;
+    adopted.spool.close({ removeIfEmpty: true });
+    adopted = undefined;
+    stats.adopted++;
+    adoptOrphan();
+  }
+  const adoptTimer = setInterval(adoptOrphan, ADOPT_INTERVAL_MS);
+  adoptTimer.unref();
 
   // The sockets are counted so the transport can tell when only its own connection keeps the
   // process alive (see releaseWhenIdle).
@@ -210,7 +247,7 @@ function createKafkaTransport(
   }
 
   function backlog(): number {
-    return spool?.stats().records ?? 0;
+    return (spool?.stats().records ?? 0) + (adopted?.spool.stats().records ?? 0);
   }
 
   function scheduleRetry(): void {
@@ -289,8 +326,11 @@ function createKafkaTransport(
           if (!(await sendToKafka(batch))) spill(batch);
           continue;
         }
-        if (!spool || !connected || outage || spool.stats().records === 0) break;
-        const backlog = spool.read(batchSize, 1024 * 1024);
+        if (!connected || outage) break;
+        // This process's own backlog first, then what a process that is gone left.
+        const source = spool && spool.stats().records > 0 ? spool : adopted?.spool;
+        if (!source || source.stats().records === 0) break;
+        const backlog = source.read(batchSize, 1024 * 1024);
         if (backlog.records.length === 0) break;
         const batch: Pending[] = [];
         for (const value of backlog.records) {
@@ -298,10 +338,11 @@ function createKafkaTransport(
           if (rebuilt) batch.push(rebuilt);
         }
         if (batch.length === 0 || (await sendToKafka(batch))) {
-          spool.ack(backlog);
+          source.ack(backlog);
           stats.drained += batch.length;
+          if (source === adopted?.spool) finishAdopted();
         } else {
-          spool.rewind();
+          source.rewind();
         }
       }
     } finally {
@@ -351,10 +392,12 @@ function createKafkaTransport(
     spill(unsent);
     spool?.sync();
     spool?.close();
+    adopted?.spool.close();
   };
   process.on('exit', onExit);
 
   void connect().then(() => {
+    adoptOrphan();
     if (backlog() > 0) void pump();
   });
 
@@ -428,6 +471,7 @@ function createKafkaTransport(
       clearTimeout(lingerTimer);
       clearTimeout(retryTimer);
       clearInterval(spoolRetry);
+      clearInterval(adoptTimer);
       // Anything still here goes to the spool rather than being lost.
       spill([...(inFlight ?? []), ...queue.splice(0)]);
       process.removeListener('exit', onExit);
@@ -435,14 +479,17 @@ function createKafkaTransport(
       if (left > 0) {
         logger.warn(
           `closing with ${left} envelope(s) in the spool at ${spoolDir}; ` +
-            'the next process that opens it sends them to Kafka',
+            'the next process of this service that opens it, or a live one that adopts it, sends them to Kafka',
         );
       }
       await Promise.race([
         producer.disconnect().catch(() => undefined),
         new Promise((r) => setTimeout(r, 1000)),
       ]);
-      spool?.close();
+      spool?.close({ removeIfEmpty: true });
+      // Not drained in time: its lock goes, and another process of the service takes it over.
+      adopted?.spool.close({ removeIfEmpty: true });
+      adopted = undefined;
       return flushed;
     },
     addExitHook(hook) {
@@ -450,12 +497,11 @@ function createKafkaTransport(
       return () => exitHooks.delete(hook);
     },
     stats() {
-      const spoolStats = spool?.stats();
       return {
         ...stats,
         queued: queue.length,
-        inSpool: spoolStats?.records ?? 0,
-        spoolBytes: spoolStats?.bytes ?? 0,
+        inSpool: backlog(),
+        spoolBytes: (spool?.stats().bytes ?? 0) + (adopted?.spool.stats().bytes ?? 0),
         connected,
       };
     },

@@ -1,8 +1,13 @@
+export type { AdoptedSpool, AdoptOptions } from './adopt-orphan-spool.js';
+export { adoptOrphanSpool } from './adopt-orphan-spool.js';
 export { defaultSpoolDir } from './default-spool-dir.js';
+export type { SpoolErrorCode } from './errors.js';
 export { SpoolError } from './errors.js';
 export { LOCK_LEASE_MS } from './lock-file.js';
 export type { OfflineStore } from './offline-store.js';
 export { createOfflineStore } from './offline-store.js';
+export type { SlotSpool, SlotSpoolOptions } from './open-slot-spool.js';
+export { MAX_SPOOL_SLOTS, openSlotSpool } from './open-slot-spool.js';
 export type { Spool, SpoolBatch, SpoolOptions, SpoolPosition, SpoolStats } from './open-spool.js';
 export { openSpool } from './open-spool.js';
 export type { SpoolDurability } from './spool-durability.js';

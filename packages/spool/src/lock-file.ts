@@ -50,6 +50,7 @@ export function acquireLock(dir: string): () => void {
   if (held.has(key)) {
     throw new SpoolError(
       `spool directory ${dir} is already open in this process; each transport needs its own spool directory`,
+      { code: 'SPOOL_IN_USE' },
     );
   }
   const started = processStartTime(process.pid);
@@ -98,6 +99,7 @@ export function acquireLock(dir: string): () => void {
         throw new SpoolError(
           `spool directory ${dir} is in use by process ${holder.pid}${where} (since ${holder.since}); ` +
             'each process needs its own spool directory',
+          { code: 'SPOOL_IN_USE' },
         );
       }
       rmSync(path, { force: true });
@@ -109,7 +111,9 @@ export function acquireLock(dir: string): () => void {
       // Already gone: nothing to tidy.
     }
   }
-  throw new SpoolError(`cannot take the spool lock ${path}: another process keeps recreating it`);
+  throw new SpoolError(`cannot take the spool lock ${path}: another process keeps recreating it`, {
+    code: 'SPOOL_IN_USE',
+  });
 }
 
 /** Whether the process a lock names is alive and is the one that wrote it. */

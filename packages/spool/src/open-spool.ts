@@ -9,6 +9,7 @@ import {
   readdirSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -95,7 +96,12 @@ export interface Spool {
   /** Forces appended records to disk now. */
   sync(): void;
   stats(): SpoolStats;
-  close(): void;
+  /**
+   * Syncs, closes the files and releases the lock. With `removeIfEmpty`, a spool holding no
+   * record is removed from disk first (its segments, cursor and, if nothing else is in it, its
+   * directory): how an adopted spool of a process that is gone is tidied once drained.
+   */
+  close(options?: { removeIfEmpty?: boolean }): void;
 }
 
 interface Segment {
@@ -326,7 +332,7 @@ export function openSpool(options: SpoolOptions): Spool {
     },
     sync: syncNow,
     stats: () => ({ ...stats }),
-    close() {
+    close(closeOptions) {
       if (closed) return;
       syncNow();
       closed = true;
@@ -334,7 +340,20 @@ export function openSpool(options: SpoolOptions): Spool {
       closeSync(writeFd);
       for (const fd of readFds.values()) closeSync(fd);
       readFds.clear();
+      const remove = closeOptions?.removeIfEmpty === true && stats.records === 0;
+      if (remove) {
+        // Under the lock, so no other process is reading what goes.
+        for (const segment of segments) rmSync(join(dir, segmentName(segment.seq)), { force: true });
+        rmSync(cursorPath, { force: true });
+      }
       releaseLock();
+      if (remove) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // Not empty (another process's lock, other files) or already gone: leave it.
+        }
+      }
     },
   };
 }
