@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Spool, SpoolOptions } from './open-spool.js';
 import { openIfFree } from './open-slot-spool.js';
+import type { Spool, SpoolOptions } from './open-spool.js';
 
 /** A spool left by a process that is gone, now held (locked) by this one. */
 export interface AdoptedSpool {

@@ -74,9 +74,28 @@ function isVanished(error: unknown): boolean {
   return false;
 }
 
-/** PM2 numbers the instances of a cluster-mode app 0..n-1 and keeps the number across restarts. */
+/**
+ * PM2 numbers the instances of a cluster-mode app 0..n-1 and keeps the number across restarts.
+ * It sets `NODE_APP_INSTANCE` (or the app's `instance_var`) only once its own loader runs: a
+ * preload (`node_args: '--require @faultline/core/init'`) sees the number in the JSON of
+ * `pm2_env` instead.
+ */
 function pm2Instance(): number | undefined {
-  const value = process.env.NODE_APP_INSTANCE;
-  if (value === undefined || !/^\d{1,3}$/.test(value)) return undefined;
+  const direct = slotNumber(process.env.NODE_APP_INSTANCE);
+  if (direct !== undefined) return direct;
+  const blob = process.env.pm2_env;
+  if (blob === undefined || blob.length > 1_000_000) return undefined;
+  try {
+    const pm2 = JSON.parse(blob) as Record<string, unknown>;
+    const name = typeof pm2.instance_var === 'string' ? pm2.instance_var : 'NODE_APP_INSTANCE';
+    return slotNumber(pm2[name]);
+  } catch {
+    return undefined;
+  }
+}
+
+function slotNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value !== 'string' || !/^\d{1,3}$/.test(value)) return undefined;
   return Number(value);
 }

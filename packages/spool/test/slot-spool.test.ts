@@ -11,6 +11,7 @@ const open: Spool[] = [];
 afterEach(() => {
   for (const spool of open.splice(0)) spool.close();
   delete process.env.NODE_APP_INSTANCE;
+  delete process.env.pm2_env;
 });
 
 const root = () => mkdtempSync(join(tmpdir(), 'faultline-slots-'));
@@ -45,6 +46,16 @@ describe('openSlotSpool', () => {
     expect(text(restarted.spool.read(10).records)).toEqual(['left by instance 3']);
     // Held: the next process falls back to the lowest free slot.
     expect(track(openSlotSpool({ dir, fsync: 'never' })).slot).toBe(0);
+  });
+
+  it("reads PM2's instance number from pm2_env in a preload, before PM2 sets NODE_APP_INSTANCE", () => {
+    // What PM2's cluster mode gives a process before its loader copies the variables out.
+    process.env.pm2_env = JSON.stringify({ name: 'api', NODE_APP_INSTANCE: 2, pm_id: 7 });
+    expect(track(openSlotSpool({ dir: root(), fsync: 'never' })).slot).toBe(2);
+    process.env.pm2_env = JSON.stringify({ instance_var: 'INSTANCE_ID', INSTANCE_ID: '4' });
+    expect(track(openSlotSpool({ dir: root(), fsync: 'never' })).slot).toBe(4);
+    process.env.pm2_env = '{not json';
+    expect(track(openSlotSpool({ dir: root(), fsync: 'never' })).slot).toBe(0);
   });
 
   it('removes a drained spool at close when asked, and keeps one that still has records', () => {
