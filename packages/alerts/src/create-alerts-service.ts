@@ -5,6 +5,7 @@ import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { joinLeadership, type Leadership } from './leadership.js';
 import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
@@ -58,6 +59,7 @@ export function createAlertsService(
   options: Partial<AlertsOptions> = {},
   env: Record<string, string | undefined> = process.env,
 ): AlertsService {
+  quietKafkaJsTimers();
   const config = resolveAlertsConfig(options, env);
   const logger = options.logger ?? createJsonLinesLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? Date.now;

@@ -19,6 +19,7 @@ export {
   parseEnvelopeBytes,
   serializeEnvelopeBytes,
 } from './envelope-bytes.js';
+export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
 export { jsonDeeperThan } from './json-depth.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';
 export type { Logger, LogLevel } from './logger.js';

@@ -7,6 +7,7 @@ import type { ForwarderOptions } from './forwarder-options.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { createInFlightWindow } from './in-flight-window.js';
 import { foldKafkaLogs } from './kafka-log-folder.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, type ForwarderMetrics } from './metrics.js';
 import { createOutcomeReporter } from './outcome-reporter.js';
@@ -45,6 +46,7 @@ export interface Forwarder {
  * delivered is dead-lettered; what is dropped is reported upstream as client reports.
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
+  quietKafkaJsTimers();
   const config = resolveForwarderConfig(options);
   const logger = createLogger(options.logLevel, options.logger);
   // Each change of an upstream's status is one line: closed (with the failures that closed it),

@@ -17,6 +17,7 @@ import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from '
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
 import { ingestTargetFromUrl } from './ingest-target.js';
 import type { KafkaTransportOptions } from './kafka-transport-options.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { messageFromBytes } from './message-from-bytes.js';
 import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
 
@@ -75,6 +76,7 @@ function createKafkaTransport(
   options: KafkaTransportOptions,
   transportOptions: BaseTransportOptions,
 ): KafkaTransport {
+  quietKafkaJsTimers();
   const topic = options.topic ?? DEFAULT_ENVELOPE_TOPIC;
   const clientId = options.clientId ?? 'faultline';
   const batchSize = options.batchSize ?? 200;
@@ -151,6 +153,12 @@ function createKafkaTransport(
       `sending the ${adopted.spool.stats().records} envelope(s) left in ${adopted.dir} by a process that is gone`,
     );
     if (connected && !outage) void pump();
+    else if (retryTimer) {
+      // A probe far off in the backoff: with a backlog now, Kafka is probed every backlogProbeMs.
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      scheduleRetry();
+    }
   }
   function finishAdopted(): void {
     if (!adopted || adopted.spool.stats().records > 0) return;

@@ -11,6 +11,7 @@ import { trackBatchLag } from './batch-lag.js';
 import { continueTraceOnScope } from './continue-trace-on-scope.js';
 import { createFailureHandler, type FailurePolicy } from './handle-failure.js';
 import { headerText } from './headers.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { recordLifecycle } from './lifecycle-breadcrumbs.js';
 import { PRESAMPLED_RATE_ATTRIBUTE, presample } from './presample.js';
 import { attemptOf, processAttributes } from './queue-attributes.js';
@@ -42,6 +43,7 @@ export interface InstrumentConsumerOptions {
  * not restart is captured. Works without preload flags, in ESM and CommonJS.
  */
 export function instrumentConsumer<C extends Consumer>(consumer: C, options: InstrumentConsumerOptions): C {
+  quietKafkaJsTimers();
   const marker = consumer as C & { __faultlineInstrumented?: boolean };
   if (marker.__faultlineInstrumented) return consumer;
   marker.__faultlineInstrumented = true;

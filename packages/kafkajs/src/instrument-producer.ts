@@ -2,6 +2,7 @@ import { uuid4 } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import type { Message, Producer, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
 import { cleanHeaders, FAULTLINE_HEADERS } from './headers.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 
 export interface InstrumentProducerOptions {
   /** Record message keys on spans (`messaging.kafka.message.key`). Keys can carry personal data. @default false */
@@ -24,6 +25,7 @@ export function instrumentProducer<P extends Producer>(
   producer: P,
   options: InstrumentProducerOptions = {},
 ): P {
+  quietKafkaJsTimers();
   const marker = producer as P & { __faultlineInstrumented?: boolean };
   if (marker.__faultlineInstrumented) return producer;
   marker.__faultlineInstrumented = true;
