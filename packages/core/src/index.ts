@@ -7,7 +7,7 @@ export { ConfigError } from './config-error.js';
 export type { AppInfo } from './detect-app.js';
 export { detectApp } from './detect-app.js';
 export { COMMIT_VARIABLES, detectCommit } from './detect-commit.js';
-export { initObservability } from './init-observability.js';
+export { currentObservability, initObservability } from './init-observability.js';
 export type { Logger } from './logger.js';
 export type { ObservabilityHandle, ObservabilityStats } from './observability-handle.js';
 export type { FaultlineOptions, TransportKind } from './options.js';

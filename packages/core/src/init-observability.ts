@@ -15,7 +15,18 @@ import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 import { scrubTransport } from './scrub-transport.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
 
-let current: ObservabilityHandle | undefined;
+/**
+ * The handle of this process's one setup, shared by every copy of this module (the ESM build
+ * preloaded with `--import @faultline/core/init` and the CommonJS build an app requires are two
+ * copies): the SDK is process-global, so Faultline is too.
+ */
+const CURRENT_KEY = Symbol.for('faultline.core.current');
+const registry = globalThis as { [CURRENT_KEY]?: ObservabilityHandle | undefined };
+
+/** The handle `initObservability()` returned in this process (also from a preload), if any. */
+export function currentObservability(): ObservabilityHandle | undefined {
+  return registry[CURRENT_KEY];
+}
 
 /**
  * Sets up Sentry for this process from options and environment variables: validated config,
@@ -33,6 +44,7 @@ let current: ObservabilityHandle | undefined;
  * ```
  */
 export function initObservability(options: FaultlineOptions = {}): ObservabilityHandle {
+  const current = registry[CURRENT_KEY];
   if (current) {
     createLogger(current.config.debug, options.logger).warn(
       'initObservability() was called again; the first call configured Faultline, this call changes nothing',
@@ -42,15 +54,16 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   const config = resolveConfig(options);
   const logger = createLogger(config.debug, options.logger);
   const forget = () => {
-    current = undefined;
+    registry[CURRENT_KEY] = undefined;
   };
 
   if (!config.enabled) {
     logger.info(
       'no DSN set (SENTRY_DSN, SENTRY_DSN_FILE or options.dsn): Faultline is off and sends nothing',
     );
-    current = createNoopHandle(config, forget);
-    return current;
+    const noop = createNoopHandle(config, forget);
+    registry[CURRENT_KEY] = noop;
+    return noop;
   }
   const kafka = config.transport === 'kafka' ? startKafkaTransport(config, logger) : undefined;
   const userOptions: Sentry.NodeOptions = { ...options.sentry };
@@ -60,7 +73,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
     userOptions.transport = scrubTransport(userOptions.transport ?? Sentry.makeNodeTransport, scrubber);
   let salvage: Salvage | undefined;
   const sampling = buildSampling(config, userOptions, logger, (event) => salvage?.forget(event.event_id));
-  const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry, options));
+  const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry));
   const restoreCapture =
     client && sampling.errorPolicy ? admitErrorsEarly(client, sampling.errorPolicy) : undefined;
   if (kafka && client && kafka.factory.current) {
@@ -106,7 +119,7 @@ export function initObservability(options: FaultlineOptions = {}): Observability
       return { errors: sampling.errorPolicy?.stats(), kafka: transport };
     },
   };
-  current = handle;
+  registry[CURRENT_KEY] = handle;
   return handle;
 }
 
@@ -114,7 +127,6 @@ function sentryOptions(
   user: Sentry.NodeOptions,
   config: ResolvedConfig,
   sampling: Partial<Sentry.NodeOptions>,
-  options: FaultlineOptions,
 ): Sentry.NodeOptions {
   const sentry: Sentry.NodeOptions = {
     ...user,
@@ -131,7 +143,7 @@ function sentryOptions(
     shutdownTimeout: config.shutdownTimeoutMs,
   };
   const removed = new Set<string>();
-  if ((options.kafkajsInstrumentation ?? 'faultline') === 'faultline') removed.add('Kafka');
+  if (config.kafkajsInstrumentation === 'faultline') removed.add('Kafka');
   // Dedupe drops an error identical to the one just before it: in a burst, all but one of the
   // first N the error policy keeps per fingerprint. The policy is the dedupe, with its count.
   if (config.sampling.errors !== false) removed.add('Dedupe');

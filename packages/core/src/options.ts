@@ -112,7 +112,8 @@ export interface FaultlineOptions {
   logger?: Logger;
 
   /**
-   * Flush on SIGTERM and SIGINT, then let the signal do what it would have done.
+   * Flush on SIGTERM and SIGINT, then let the signal do what it would have done (exit status
+   * 128 + signal, also as PID 1). Env: `FAULTLINE_HANDLE_SIGNALS`.
    * @default true
    */
   handleSignals?: boolean;
@@ -128,8 +129,11 @@ export interface FaultlineOptions {
   };
 
   /**
-   * The Kafka transport's disk buffer, or `false` for none.
-   * Env: `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`.
+   * The Kafka transport's disk buffer, or `false` for none. `dir` is the service's directory:
+   * each process of the service spools in a slot of its own under it (`<dir>/<n>`), so the workers
+   * of `node:cluster` and PM2's cluster instances need no setting, and a live process drains the
+   * slot of one that is gone. `maxBytes` bounds each slot.
+   * Env: `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`, `FAULTLINE_SPOOL=off`.
    * @default { dir: '<os tmpdir>/faultline-spool-<uid>/<service>', maxBytes: 256 MiB }
    */
   spool?: { dir?: string; maxBytes?: number } | false;
@@ -139,6 +143,7 @@ export interface FaultlineOptions {
    * consumers and producers you wrap with `instrumentConsumer` / `instrumentProducer` are the only
    * source (no span twice; theirs lacks the Queues attributes and needs preload flags in ESM).
    * `sentry`: Sentry's integration stays and you should not wrap clients.
+   * Env: `FAULTLINE_KAFKAJS_INSTRUMENTATION`.
    * @default 'faultline'
    */
   kafkajsInstrumentation?: 'faultline' | 'sentry';

@@ -48,6 +48,8 @@ export interface ResolvedConfig {
   /** Events the SDK processes at once (its `transportOptions.bufferSize`). */
   maxPendingEvents: number;
   handleSignals: boolean;
+  /** Who makes KafkaJS spans (see `FaultlineOptions.kafkajsInstrumentation`). */
+  kafkajsInstrumentation: 'faultline' | 'sentry';
   sampling: ResolvedSampling;
   runtime: RuntimeContext;
 }
@@ -229,9 +231,18 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
   );
   const handleSignals = pick(
     { name: 'handleSignals', value: options.handleSignals },
-    undefined,
-    (v) => (typeof v === 'boolean' ? { ok: true, value: v } : { ok: false, expected: 'true or false' }),
+    'FAULTLINE_HANDLE_SIGNALS',
+    (v) => (typeof v === 'boolean' ? { ok: true, value: v } : parseBoolean(String(v))),
     true,
+  );
+  const kafkajsInstrumentation = pick<'faultline' | 'sentry'>(
+    { name: 'kafkajsInstrumentation', value: options.kafkajsInstrumentation },
+    'FAULTLINE_KAFKAJS_INSTRUMENTATION',
+    (v) =>
+      v === 'faultline' || v === 'sentry'
+        ? { ok: true, value: v }
+        : { ok: false, expected: 'faultline or sentry' },
+    'faultline',
   );
 
   const sampling = resolveSampling(options.sampling, env, tracesSampleRate, problems);
@@ -255,6 +266,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     scrub,
     maxPendingEvents,
     handleSignals,
+    kafkajsInstrumentation,
     sampling,
     runtime: collectRuntimeContext(env, sources.hostname ?? hostname(), readFile),
   };

@@ -93,7 +93,15 @@ export function resolveKafka(
   }
 
   let spool: ResolvedKafka['spool'] = false;
-  if (options.spool !== false) {
+  const spoolSetting = options.spool === undefined ? fromEnv('FAULTLINE_SPOOL') : undefined;
+  if (spoolSetting !== undefined && !['on', 'off'].includes(spoolSetting.trim().toLowerCase())) {
+    problems.push({
+      source: 'FAULTLINE_SPOOL',
+      value: JSON.stringify(spoolSetting),
+      expected: 'on or off (off: no disk buffer; envelopes are dropped, counted, while Kafka is away)',
+    });
+  }
+  if (options.spool !== false && spoolSetting?.trim().toLowerCase() !== 'off') {
     const dir = options.spool?.dir ?? fromEnv('FAULTLINE_SPOOL_DIR') ?? defaultSpoolDir(service);
     let maxBytes = options.spool?.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     const maxText = options.spool?.maxBytes === undefined ? fromEnv('FAULTLINE_SPOOL_MAX_BYTES') : undefined;

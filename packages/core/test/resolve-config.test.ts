@@ -232,6 +232,29 @@ describe('resolveConfig: transport, sampling, debug, shutdown', () => {
     }
   });
 
+  it('has a variable for every setting a preload needs: signals, KafkaJS instrumentation, the spool', () => {
+    // `node --import @faultline/core/init` has no options: what a deploy changes must be a variable.
+    expect(resolve({}).handleSignals).toBe(true);
+    expect(resolve({ FAULTLINE_HANDLE_SIGNALS: 'off' }).handleSignals).toBe(false);
+    expect(resolve({ FAULTLINE_HANDLE_SIGNALS: 'off' }, { handleSignals: true }).handleSignals).toBe(true);
+    expect(resolve({}).kafkajsInstrumentation).toBe('faultline');
+    expect(resolve({ FAULTLINE_KAFKAJS_INSTRUMENTATION: 'sentry' }).kafkajsInstrumentation).toBe('sentry');
+    expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:1', FAULTLINE_SPOOL: 'off' }).kafka.spool).toBe(false);
+    expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:1', FAULTLINE_SPOOL: 'on' }).kafka.spool).not.toBe(false);
+    const problems = problemsOf(() =>
+      resolve({
+        FAULTLINE_HANDLE_SIGNALS: 'sometimes',
+        FAULTLINE_KAFKAJS_INSTRUMENTATION: 'otel',
+        FAULTLINE_SPOOL: 'disk',
+      }),
+    );
+    expect(problems.map((p) => p.source).sort()).toEqual([
+      'FAULTLINE_HANDLE_SIGNALS',
+      'FAULTLINE_KAFKAJS_INSTRUMENTATION',
+      'FAULTLINE_SPOOL',
+    ]);
+  });
+
   it('lists every problem at once, each with variable, value and expected form', () => {
     const env = {
       SENTRY_DSN: 'nonsense',
