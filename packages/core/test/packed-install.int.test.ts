@@ -8,9 +8,11 @@ import {
   connectBugsink,
   createIngestDouble,
   createTopic,
+  freePort,
   type IngestDouble,
   readTopic,
   runNodeScript,
+  startKafka,
   uniqueName,
   waitUntil,
 } from '@faultline/testkit';
@@ -148,6 +150,39 @@ export const observability = initObservability(options);
       encoding: 'utf8',
     });
     expect(printed).toBe('http-app@1.0.0+0123456789ab\n');
+  });
+
+  it('starts from the environment alone with --import @faultline/core/init, and refuses bad settings with 78', async () => {
+    const file = join(project, 'preloaded.mjs');
+    writeFileSync(
+      file,
+      `import * as Sentry from '@sentry/node';
+import { currentObservability } from '@faultline/core';
+Sentry.captureException(new Error('preloaded from the environment'));
+console.log('closed', await currentObservability().close(5000), currentObservability() === undefined);
+`,
+    );
+    const env = { PATH: process.env.PATH, FAULTLINE_SERVICE: 'preloaded', FAULTLINE_HANDLE_SIGNALS: 'false' };
+    const started = await runNodeScript(file, {
+      cwd: project,
+      nodeArgs: ['--import', '@faultline/core/init'],
+      env: { ...env, SENTRY_DSN: ingest.dsn(5) },
+    });
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toContain('closed true true');
+    const event = ingest
+      .items<Event>('event')
+      .find((e) => e.exception?.values?.at(-1)?.value === 'preloaded from the environment');
+    expect(event?.tags).toMatchObject({ service: 'preloaded' });
+
+    const refused = await runNodeScript(file, {
+      cwd: project,
+      nodeArgs: ['--import', '@faultline/core/init'],
+      env: { ...env, SENTRY_DSN: ingest.dsn(5), FAULTLINE_SHUTDOWN_TIMEOUT_MS: 'soon' },
+    });
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain('FAULTLINE_SHUTDOWN_TIMEOUT_MS="soon": expected');
+    expect(refused.stdout).toBe(''); // the app never ran
   });
 
   for (const mode of ['esm', 'cjs'] as const) {
@@ -289,6 +324,8 @@ describe('a Kafka pipeline, from the packed packages, with another @sentry/core 
       });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('closed true');
+      // KafkaJS's negative timer, which Node 24 reports, is clamped (see fixKafkaJsNegativeTimeout).
+      expect(result.stderr).not.toContain('TimeoutNegativeWarning');
     }
 
     // Through Kafka (not straight to Bugsink over HTTP): the topic holds the events.
@@ -370,4 +407,225 @@ await producer.disconnect();`,
     const code = await new Promise((resolve) => alerts.once('exit', resolve));
     expect(code, output).toBe(0);
   });
+});
+
+// Many processes of one service on one host, as node:cluster and PM2's cluster mode run them, with
+// Faultline preloaded from the environment alone (`--import` / `--require @faultline/core/init`).
+// Each process must get a spool of its own without configuration, and a backlog left by a process
+// that is killed must reach Kafka through the ones still alive.
+describe('cluster mode, from the packed packages', () => {
+  let project: string;
+  const fixtures = fileURLToPath(new URL('./fixtures/cluster/', import.meta.url));
+  beforeAll(() => {
+    project = installProject('cluster-app', {
+      '@faultline/core': tarball('core'),
+      '@sentry/node': sentryVersion,
+      kafkajs: '2.2.4',
+      pm2: '7.0.4',
+    });
+    for (const file of readdirSync(fixtures)) {
+      writeFileSync(join(project, file), readFileSync(join(fixtures, file)));
+    }
+  }, 300_000);
+
+  function serviceEnv(brokers: string[], topic: string, spoolDir: string): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      SENTRY_DSN: 'http://0123456789abcdef0123456789abcdef@127.0.0.1:9/7',
+      FAULTLINE_SERVICE: 'clustered',
+      FAULTLINE_KAFKA_BROKERS: brokers.join(','),
+      FAULTLINE_KAFKA_TOPIC: topic,
+      FAULTLINE_SPOOL_DIR: spoolDir,
+      // Every event kept: what is checked here is delivery, not sampling.
+      FAULTLINE_ERRORS_PER_FINGERPRINT: '1000000',
+    };
+  }
+
+  /** The tag pairs of every event on the topic, once `expected` distinct ones are there. */
+  async function eventsOnTopic(brokers: string[], topic: string, by: string, expected: number) {
+    const tagsOf = (messages: { value: Buffer | null }[]) =>
+      new Set(
+        messages.flatMap((m) => {
+          const text = m.value?.toString() ?? '';
+          const tags = [...text.matchAll(/"tags":\{([^}]*)\}/g)].map((match) => JSON.parse(`{${match[1]}}`));
+          return tags.filter((t) => t[by] !== undefined).map((t) => `${t[by]}/${t.seq}`);
+        }),
+      );
+    const messages = await readTopic(brokers, topic, (m) => tagsOf(m).size >= expected, 90_000);
+    return tagsOf(messages);
+  }
+
+  /** Slot directories under the service's spool directory, with the pid each lock names. */
+  function slotHolders(spoolDir: string): Record<string, number> {
+    const holders: Record<string, number> = {};
+    for (const slot of readdirSync(spoolDir).filter((name) => /^\d+$/.test(name))) {
+      const lock = join(spoolDir, slot, 'lock');
+      if (existsSync(lock)) holders[slot] = JSON.parse(readFileSync(lock, 'utf8')).pid;
+    }
+    return holders;
+  }
+
+  it('node:cluster, 3 workers: each spools in its own slot and every event of every worker arrives', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('cluster');
+    await createTopic(brokers, topic, 1);
+    const spoolDir = mkdtempSync(join(tmpdir(), 'faultline-cluster-spool-'));
+    const reports: { worker?: number; pid?: number; flushed?: boolean }[] = [];
+    let holders: Record<string, number> = {};
+    const result = await runNodeScript(join(project, 'cluster-app.mjs'), {
+      cwd: project,
+      nodeArgs: ['--import', '@faultline/core/init'],
+      env: {
+        ...serviceEnv(brokers, topic, spoolDir),
+        FIXTURE_WORKERS: '3',
+        FIXTURE_EVENTS: '50',
+        FIXTURE_HOLD: '1',
+      },
+      timeoutMs: 90_000,
+      onStdout: (text, primary) => {
+        for (const line of text.split('\n').filter((l) => l.startsWith('{'))) {
+          const report = JSON.parse(line);
+          if (report.captured !== undefined) reports.push(report);
+        }
+        if (reports.length === 3 && Object.keys(holders).length === 0) {
+          // While all four processes run (the primary has Faultline too), then stop them.
+          holders = slotHolders(spoolDir);
+          primary.kill('SIGTERM');
+        }
+      },
+    });
+    // The primary's own SIGTERM listener stops the workers, and it ends once they are gone.
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.stderr).not.toMatch(/in use by process|without a disk buffer/);
+    expect(reports.map((r) => r.flushed)).toEqual([true, true, true]);
+    // Four processes, four slots: each worker's pid holds one.
+    const workerPids = reports.map((r) => r.pid).sort();
+    expect(
+      Object.values(holders)
+        .filter((pid) => workerPids.includes(pid))
+        .sort(),
+    ).toEqual(workerPids);
+    expect(Object.keys(holders)).toHaveLength(4);
+    // Each worker flushed on SIGTERM and exited as the signal would have it.
+    expect(result.stdout.match(/"code":null,"signal":"SIGTERM"|"code":143/g)).toHaveLength(3);
+
+    const arrived = await eventsOnTopic(brokers, topic, 'worker', 150);
+    for (const worker of [1, 2, 3]) {
+      const seqs = Array.from({ length: 50 }, (_, seq) => `${worker}/${seq}`);
+      expect(seqs.filter((key) => !arrived.has(key))).toEqual([]);
+    }
+  }, 180_000);
+
+  it('PM2 cluster mode, 3 instances: each spools in the slot of its instance number and every event arrives', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('pm2');
+    await createTopic(brokers, topic, 1);
+    const spoolDir = mkdtempSync(join(tmpdir(), 'faultline-pm2-spool-'));
+    const pm2Home = mkdtempSync(join(tmpdir(), 'faultline-pm2-home-'));
+    const pm2 = spawn(
+      join(project, 'node_modules', '.bin', 'pm2-runtime'),
+      ['start', 'ecosystem.config.cjs'],
+      {
+        cwd: project,
+        env: { ...serviceEnv(brokers, topic, spoolDir), PM2_HOME: pm2Home, FIXTURE_EVENTS: '50' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    pm2.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    pm2.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      const reports = await waitUntil(
+        () => {
+          const found = [...output.matchAll(/^.*?(\{"instance".*\})\s*$/gm)].map((m) =>
+            JSON.parse(m[1] ?? '{}'),
+          );
+          return found.length >= 3 ? found : undefined;
+        },
+        { what: 'three PM2 instances to report', timeoutMs: 60_000 },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${output}`);
+      });
+      expect(reports.map((r) => r.flushed)).toEqual([true, true, true]);
+      // PM2's instance number is the slot: a restarted instance finds its own backlog.
+      const holders = slotHolders(spoolDir);
+      for (const report of reports) {
+        expect(holders[report.instance], JSON.stringify({ holders, reports, output })).toBe(report.pid);
+      }
+      expect(output).not.toMatch(/in use by process|without a disk buffer/);
+
+      const arrived = await eventsOnTopic(brokers, topic, 'instance', 150);
+      for (const instance of [0, 1, 2]) {
+        const seqs = Array.from({ length: 50 }, (_, seq) => `${instance}/${seq}`);
+        expect(seqs.filter((key) => !arrived.has(key))).toEqual([]);
+      }
+    } finally {
+      pm2.kill('SIGTERM');
+      await new Promise((resolve) => pm2.once('exit', resolve));
+    }
+  }, 180_000);
+
+  it('delivers the backlog of 500 of a worker SIGKILLed while the broker was down, through the workers still alive', async () => {
+    const broker = await startKafka({ ports: { broker: await freePort(), controller: await freePort() } });
+    try {
+      const topic = uniqueName('cluster-orphan');
+      await createTopic(broker.brokers, topic, 1);
+      await broker.kill();
+      const spoolDir = mkdtempSync(join(tmpdir(), 'faultline-orphan-spool-'));
+      let victim: { pid: number; spooled: number } | undefined;
+      let output = '';
+      let primary: ChildProcess | undefined;
+      const run = runNodeScript(join(project, 'cluster-app.mjs'), {
+        cwd: project,
+        nodeArgs: ['--import', '@faultline/core/init'],
+        env: {
+          ...serviceEnv(broker.brokers, topic, spoolDir),
+          FIXTURE_WORKERS: '3',
+          FIXTURE_EVENTS: '500',
+          FIXTURE_ONLY_WORKER: '1',
+          FIXTURE_HOLD: '1',
+        },
+        timeoutMs: 170_000,
+        onStdout: (text, child) => {
+          primary = child;
+          output += text;
+          for (const line of text.split('\n').filter((l) => l.startsWith('{"worker":1,"pid"'))) {
+            const report = JSON.parse(line);
+            victim = { pid: report.pid, spooled: report.kafka.spooled };
+          }
+        },
+      });
+      const { pid, spooled } = await waitUntil(() => victim, {
+        what: 'worker 1 to spool its backlog',
+        timeoutMs: 60_000,
+      });
+      // 500 events, and the client report or session envelopes the SDK adds.
+      expect(spooled).toBeGreaterThanOrEqual(500);
+      const slot = Object.entries(slotHolders(spoolDir)).find(([, holder]) => holder === pid)?.[0];
+      expect(slot, JSON.stringify(slotHolders(spoolDir))).toBeDefined();
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(() => output.includes('"exit":1'), { what: 'worker 1 to be gone', timeoutMs: 10_000 });
+
+      await broker.start();
+      const arrived = await eventsOnTopic(broker.brokers, topic, 'worker', 500);
+      const seqs = Array.from({ length: 500 }, (_, seq) => `1/${seq}`);
+      expect(seqs.filter((key) => !arrived.has(key))).toEqual([]);
+      // A live process of the service (a worker or the primary) took the dead worker's slot over,
+      // drained it and removed it.
+      await waitUntil(() => !existsSync(join(spoolDir, String(slot))), {
+        what: `the dead worker's slot ${slot} to be drained and removed`,
+        timeoutMs: 15_000,
+      });
+      primary?.kill('SIGTERM');
+      const result = await run;
+      expect(result.signal, result.stderr).toBeNull();
+      expect(result.stderr).not.toMatch(/in use by process|without a disk buffer/);
+    } finally {
+      await broker.destroy();
+    }
+  }, 240_000);
 });
