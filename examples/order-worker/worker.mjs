@@ -12,18 +12,19 @@ const kafka = new Kafka({
 const topic = process.env.ORDERS_TOPIC ?? 'orders';
 const admin = kafka.admin();
 await admin.connect();
-// Subscribing to a topic that does not exist yet fails in KafkaJS.
-await admin.createTopics({ topics: [{ topic }, { topic: `${topic}.dead-letter` }], waitForLeaders: true });
-await admin.disconnect();
+// Subscribing to a topic that does not exist yet fails in KafkaJS. Its retry and dead-letter
+// topics are created by subscribe() below (the policy's admin).
+await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
 const producer = instrumentProducer(kafka.producer());
 await producer.connect();
 
 const consumer = instrumentConsumer(kafka.consumer({ groupId: 'order-worker' }), {
   groupId: 'order-worker',
-  onFailure: { type: 'retry-topics', producer, maxAttempts: 3 },
+  // orders.retry, 1 s apart, then orders.dead-letter after the third attempt.
+  onFailure: { type: 'retry-topics', producer, admin, maxAttempts: 3, retryDelayMs: 1000 },
 });
 await consumer.connect();
-await consumer.subscribe({ topic, fromBeginning: true });
+await consumer.subscribe({ topics: [topic, `${topic}.retry`], fromBeginning: true });
 
 let processed = 0;
 await consumer.run({
@@ -46,3 +47,4 @@ await new Promise((resolve) => setTimeout(resolve, Number(process.env.RUN_MS ?? 
 console.log(`order-worker: ${processed} processed; the malformed one is in ${topic}.dead-letter`);
 await consumer.disconnect();
 await producer.disconnect();
+await admin.disconnect();

@@ -29,7 +29,10 @@ export function printIssues(failedByRoute, sink) {
 
 /** What the sink holds: error events by issue, error drops by reason, other items by type. */
 export function sinkFigures(sink) {
-  const events = sink.items('event');
+  // Delivery is at least once: a batch Kafka took just as the broker died is sent again, and the
+  // forwarder's dedupe only sees copies it has finished. Sentry stores an event id once; so does this.
+  const all = sink.items('event');
+  const events = [...new Map(all.map((event) => [event.event_id, event])).values()];
   const byIssue = new Map();
   for (const event of events) {
     const title = issueTitle(event);
@@ -44,6 +47,7 @@ export function sinkFigures(sink) {
   }
   return {
     events: events.length,
+    duplicates: all.length - events.length,
     byIssue,
     errorDrops,
     dropped: Object.values(errorDrops).reduce((a, b) => a + b, 0),
@@ -86,6 +90,12 @@ export function printClosingTable({ captured, metrics, received, forwarded }) {
     ]);
   if (received) {
     rows.push(['delivered to the sink', received.events, `error events (and ${received.spans} spans)`]);
+    if (received.duplicates > 0)
+      rows.push([
+        '  of them twice',
+        received.duplicates,
+        'at least once: sent again after the outage; Sentry stores an event id once',
+      ]);
     lost = captured - received.events - received.dropped;
     // The service's own counters and what the sink received must tell the same story.
     const beforeSend = received.errorDrops.before_send ?? 0;

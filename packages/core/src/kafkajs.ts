@@ -2,5 +2,11 @@
 // Its own entry point, so that the main entry's types never name kafkajs: an HTTP-only service
 // type-checks without kafkajs installed.
 
-export type { FailurePolicy, InstrumentConsumerOptions, InstrumentProducerOptions } from '@faultline/kafkajs';
-export { instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';
+export type {
+  FailurePolicy,
+  FailureStats,
+  InstrumentConsumerOptions,
+  InstrumentProducerOptions,
+  RetryTopicsPolicy,
+} from '@faultline/kafkajs';
+export { failureStats, instrumentConsumer, instrumentProducer } from '@faultline/kafkajs';

@@ -38,4 +38,6 @@ export const FAULTLINE_HEADERS = {
   group: DEAD_LETTER_HEADERS.group,
   errorClass: DEAD_LETTER_HEADERS.errorClass,
   errorMessage: DEAD_LETTER_HEADERS.errorMessage,
+  /** On a retry: epoch milliseconds before which the consumer does not run it again. */
+  notBefore: 'faultline-not-before',
 } as const;

@@ -9,14 +9,31 @@ import type {
 } from 'kafkajs';
 import { trackBatchLag } from './batch-lag.js';
 import { continueTraceOnScope } from './continue-trace-on-scope.js';
-import { createFailureHandler, type FailurePolicy } from './handle-failure.js';
-import { headerText } from './headers.js';
+import { ensureFailureTopics } from './ensure-failure-topics.js';
+import {
+  createFailureHandler,
+  DEFAULT_RETRY_DELAY_MS,
+  type FailurePolicy,
+  type FailureStats,
+  waitHeartbeating,
+} from './handle-failure.js';
+import { FAULTLINE_HEADERS, headerText } from './headers.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { recordLifecycle } from './lifecycle-breadcrumbs.js';
 import { PRESAMPLED_RATE_ATTRIBUTE, presample } from './presample.js';
 import { attemptOf, processAttributes } from './queue-attributes.js';
 
 const OK = { code: 1 } as const;
+const STATS = Symbol.for('faultline.kafkajs.failureStats');
+
+/**
+ * What the failure policy of an instrumented consumer did so far (retried, dead-lettered,
+ * unpublished, delayed), or undefined for a consumer `instrumentConsumer` did not wrap.
+ */
+export function failureStats(consumer: Consumer): FailureStats | undefined {
+  const stats = (consumer as Consumer & { [STATS]?: FailureStats })[STATS];
+  return stats ? { ...stats } : undefined;
+}
 const INTERNAL_ERROR = { code: 2, message: 'internal_error' } as const;
 
 export interface InstrumentConsumerOptions {
@@ -49,8 +66,23 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
   marker.__faultlineInstrumented = true;
   const { groupId } = options;
   const recordKeys = options.recordKeys ?? false;
-  const onFailure = createFailureHandler(options.onFailure ?? { type: 'rethrow' }, groupId, recordKeys);
+  const policy = options.onFailure ?? { type: 'rethrow' };
+  const stats: FailureStats = { retried: 0, deadLettered: 0, unpublished: 0, publishErrors: 0, delayed: 0 };
+  (consumer as C & { [STATS]?: FailureStats })[STATS] = stats;
+  const onFailure = createFailureHandler(policy, groupId, recordKeys, stats);
+  const retryDelayMs = policy.type === 'retry-topics' ? (policy.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) : 0;
   const run = consumer.run.bind(consumer);
+  // KafkaJS refuses to subscribe to a topic that does not exist: with an admin client, the failure
+  // topics a subscription needs are created first.
+  const subscribe = consumer.subscribe.bind(consumer);
+  consumer.subscribe = async (subscription) => {
+    if (policy.type === 'retry-topics' && policy.admin) {
+      const topics = 'topics' in subscription ? subscription.topics : [subscription.topic];
+      const named = topics.filter((topic): topic is string => typeof topic === 'string');
+      await ensureFailureTopics(policy.admin, named, policy);
+    }
+    return subscribe(subscription);
+  };
   recordLifecycle(consumer, groupId);
   const batchLag = trackBatchLag(consumer);
 
@@ -101,8 +133,8 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
       span?.setStatus(OK);
     } catch (error) {
       span?.setStatus(INTERNAL_ERROR);
-      const { topic, partition, message } = payload;
-      await onFailure({ topic, partition, message, error, attempt: attemptOf(message) });
+      const { topic, partition, message, heartbeat } = payload;
+      await onFailure({ topic, partition, message, error, attempt: attemptOf(message), heartbeat });
     } finally {
       span?.end();
     }
@@ -126,16 +158,30 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
       : settle(payload, eachMessage, undefined);
   }
 
+  /**
+   * A retry published with a time not yet come waits for it here, heartbeating, at most the
+   * policy's delay (a header from elsewhere cannot hold the partition longer).
+   */
+  async function untilDue(payload: EachMessagePayload): Promise<void> {
+    const notBefore = Number(headerText(payload.message.headers, FAULTLINE_HEADERS.notBefore));
+    const wait = Math.min(notBefore - Date.now(), retryDelayMs);
+    if (!(wait > 0)) return;
+    stats.delayed++;
+    await waitHeartbeating(wait, payload.heartbeat);
+  }
+
   consumer.run = (config?: ConsumerRunConfig) => {
     if (!config) return run(config);
     const wrapped: ConsumerRunConfig = { ...config };
     const { eachMessage, eachBatch } = config;
     if (eachMessage) {
-      wrapped.eachMessage = (payload: EachMessagePayload) => {
+      const handle = (payload: EachMessagePayload) => {
         const inScope = () => Sentry.withIsolationScope(() => processMessage(payload, eachMessage));
         // A consumer started inside a span would otherwise parent every message's span to it.
         return Sentry.getActiveSpan() ? Sentry.withActiveSpan(null, inScope) : inScope();
       };
+      wrapped.eachMessage =
+        retryDelayMs > 0 ? (payload) => untilDue(payload).then(() => handle(payload)) : handle;
     }
     if (eachBatch) {
       wrapped.eachBatch = (payload: EachBatchPayload) =>

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import {
   createIngestDouble,
   createTopic,
+  groupLag,
   type IngestDouble,
   readTopic,
   runNodeScript,
@@ -12,7 +13,7 @@ import {
 import * as Sentry from '@sentry/node';
 import { Kafka, type KafkaMessage, logLevel, type Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FAULTLINE_HEADERS, instrumentConsumer, instrumentProducer } from '../src/index.js';
+import { FAULTLINE_HEADERS, failureStats, instrumentConsumer, instrumentProducer } from '../src/index.js';
 
 // Real broker, real SDK (spans streamed to the ingest double); assertions on what arrived.
 type SpanJson = {
@@ -174,29 +175,49 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect(attr(byOffset.get(1), 'messaging.kafka.consumer.lag')).toBe(0);
   });
 
-  it('captures a failing message once with its Kafka context, retries it, dead-letters it, and goes on', async () => {
+  it('captures a failing message once with its Kafka context, retries it via its own retry topic after the delay, dead-letters it, and goes on', async () => {
     const topic = await topicWith();
     const groupId = uniqueName('group');
     const producer = kafka.producer();
-    await producer.connect();
+    const admin = kafka.admin();
+    await Promise.all([producer.connect(), admin.connect()]);
     await producer.send({ topic, messages: [{ value: 'poison' }, { value: 'good' }] });
     const consumer = instrumentConsumer(kafka.consumer({ groupId }), {
       groupId,
-      onFailure: { type: 'retry-topics', producer, maxAttempts: 3 },
+      onFailure: { type: 'retry-topics', producer, admin, maxAttempts: 3, retryDelayMs: 1500 },
     });
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    // The retry topic is subscribed too: subscribe() creates it first, with the dead-letter topic.
+    await consumer.subscribe({ topics: [topic, `${topic}.retry`], fromBeginning: true });
     const seen: string[] = [];
-    void consumer.run({
+    const poisonAt: number[] = [];
+    await consumer.run({
       eachMessage: async ({ message }) => {
         seen.push(String(message.value));
-        if (String(message.value) === 'poison') throw new TypeError('cannot parse order');
+        if (String(message.value) === 'poison') {
+          poisonAt.push(Date.now());
+          throw new TypeError('cannot parse order');
+        }
       },
     });
+    expect(await admin.listTopics()).toEqual(
+      expect.arrayContaining([`${topic}.retry`, `${topic}.dead-letter`]),
+    );
     await waitUntil(() => seen.filter((v) => v === 'poison').length >= 3 || undefined, {
       what: '3 attempts',
       timeoutMs: 20_000,
     });
+    // Each retry ran only once its delay had passed.
+    expect((poisonAt[1] ?? 0) - (poisonAt[0] ?? 0)).toBeGreaterThanOrEqual(1400);
+    expect((poisonAt[2] ?? 0) - (poisonAt[1] ?? 0)).toBeGreaterThanOrEqual(1400);
+    // The source topic still holds the two messages produced: retries never go back to it, so
+    // other consumer groups of the topic do not see a failed message again.
+    expect(
+      (await readTopic(inject('kafkaBrokers'), topic, (m) => m.length >= 2)).map((m) => String(m.value)),
+    ).toEqual(['poison', 'good']);
+    const retries = await readTopic(inject('kafkaBrokers'), `${topic}.retry`, (m) => m.length >= 2);
+    expect(retries.map((m) => m.headers?.[FAULTLINE_HEADERS.attempt]?.toString())).toEqual(['1', '2']);
+    expect(Number(retries[0]?.headers?.[FAULTLINE_HEADERS.notBefore]?.toString())).toBeGreaterThan(0);
     const reader = kafka.consumer({ groupId: uniqueName('dlq-reader') });
     await reader.connect();
     await reader.subscribe({ topic: `${topic}.dead-letter`, fromBeginning: true });
@@ -204,12 +225,16 @@ describe('instrumentProducer and instrumentConsumer', () => {
       (resolve) => void reader.run({ eachMessage: async ({ message }) => resolve(message) }),
     );
     await reader.disconnect();
+    const counted = failureStats(consumer);
     await consumer.disconnect();
     await producer.disconnect();
+    await admin.disconnect();
     await Sentry.flush(3000);
 
     expect(seen).toContain('good');
     expect(seen.filter((v) => v === 'poison')).toHaveLength(3); // never loops forever
+    expect(counted).toMatchObject({ retried: 2, deadLettered: 1, unpublished: 0 });
+    expect(counted?.delayed).toBeGreaterThanOrEqual(2);
     const header = (name: string) => dead.headers?.[name]?.toString();
     expect(String(dead.value)).toBe('poison');
     expect({
@@ -231,11 +256,15 @@ describe('instrumentProducer and instrumentConsumer', () => {
     });
     expect(header(FAULTLINE_HEADERS.originalTimestamp)).toMatch(/^\d+$/);
 
-    const events = ingest.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+    const events = ingest
+      .items<Sentry.Event>('event')
+      .filter((e) => e.contexts?.kafka?.original_topic === topic);
     expect(events).toHaveLength(1);
+    // Given up on at its third attempt, which came from the retry topic.
     expect(events[0]?.contexts?.kafka).toMatchObject({
-      topic,
+      topic: `${topic}.retry`,
       partition: 0,
+      offset: '1',
       group: groupId,
       attempt: 3,
       original_topic: topic,
@@ -245,8 +274,74 @@ describe('instrumentProducer and instrumentConsumer', () => {
     expect(events[0]?.exception?.values?.[0]?.value).toBe('cannot parse order');
     const crumbs = (events[0]?.breadcrumbs ?? []).map((b) => b.message);
     expect(crumbs).toEqual(expect.arrayContaining(['joined the group']));
-    const failedSpans = spansOn(topic, 'queue.process').filter((s) => s.status === 'error');
-    expect(failedSpans.length).toBe(3);
+    const failed = (on: string) => spansOn(on, 'queue.process').filter((s) => s.status === 'error');
+    expect(failed(topic).length).toBe(1);
+    expect(failed(`${topic}.retry`).length).toBe(2);
+  });
+
+  it('keeps the offsets moving when the broker refuses the dead letter: counted, captured, and the next message runs', async () => {
+    const topic = await topicWith();
+    // A dead-letter topic that takes no message this size: the broker answers MESSAGE_TOO_LARGE.
+    await createTopic(inject('kafkaBrokers'), `${topic}.dead-letter`, 1, { 'max.message.bytes': '100' });
+    const groupId = uniqueName('group');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'poison' }, { value: 'good' }] });
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), {
+      groupId,
+      onFailure: { type: 'retry-topics', producer, maxAttempts: 1, publishTimeoutMs: 1500 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(String(message.value));
+        if (String(message.value) === 'poison') throw new Error('cannot ship order');
+      },
+    });
+    await waitUntil(() => seen.includes('good') || undefined, {
+      what: 'the next message',
+      timeoutMs: 20_000,
+    });
+    const counted = failureStats(consumer);
+    await consumer.disconnect();
+    await producer.disconnect();
+    await Sentry.flush(3000);
+
+    expect(counted).toMatchObject({ deadLettered: 0, unpublished: 1 });
+    expect(counted?.publishErrors).toBeGreaterThanOrEqual(2); // retried with backoff before giving up
+    const lag = await groupLag(inject('kafkaBrokers'), groupId, topic);
+    expect(lag).toBe(0);
+    const events = ingest.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+    const values = events.map((e) => e.exception?.values?.at(-1)?.value ?? '');
+    expect(values).toContain('cannot ship order');
+    expect(values.find((v) => v.startsWith('could not publish the dead letter'))).toMatch(
+      new RegExp(
+        `to ${topic}\\.dead-letter within 1500 ms: .*; the message stays at offset 0 of ${topic} partition 0`,
+      ),
+    );
+  });
+
+  it('fails subscribe() with one line when the retry and dead-letter topics cannot be created', async () => {
+    const topic = await topicWith();
+    const groupId = uniqueName('group');
+    const producer = kafka.producer();
+    const admin = kafka.admin();
+    await admin.connect();
+    const consumer = instrumentConsumer(kafka.consumer({ groupId }), {
+      groupId,
+      // A name the broker refuses, as a cluster without CreateTopics rights refuses any.
+      onFailure: { type: 'retry-topics', producer, admin, retryTopic: 'not a topic name!' },
+    });
+    await consumer.connect();
+    await expect(consumer.subscribe({ topic, fromBeginning: true })).rejects.toThrow(
+      /^retry-topics: not a topic name! does not exist and could not be created \(.+\); create it, or let this client create topics$/,
+    );
+    // The dead-letter topic, which could be created, was.
+    expect(await admin.listTopics()).toContain(`${topic}.dead-letter`);
+    await consumer.disconnect();
+    await admin.disconnect();
   });
 
   it('gives a message its producer did not sample no span, yet its error continues the trace and the drop is counted', async () => {
@@ -523,7 +618,7 @@ describe('instrumentProducer and instrumentConsumer', () => {
       const [dead] = await readTopic(inject('kafkaBrokers'), `${topic}.dead-letter`, (m) => m.length >= 1);
       expect(String(dead?.value)).toBe('{"id":2');
       expect(dead?.headers?.[FAULTLINE_HEADERS.attempt]?.toString()).toBe('3');
-      const events = own.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.topic === topic);
+      const events = own.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.original_topic === topic);
       expect(events).toHaveLength(1);
       expect(events[0]?.exception?.values?.[0]?.type).toBe('SyntaxError');
     } finally {

@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 
 /**
  * Creates a topic and waits for its leaders (KafkaJS cannot subscribe to a topic that does not
@@ -10,6 +11,7 @@ export async function createTopic(
   partitions = 1,
   config: Record<string, string> = {},
 ): Promise<void> {
+  quietKafkaJsTimers();
   const admin = new Kafka({
     brokers,
     clientId: 'faultline-testkit-admin',

@@ -1,7 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 
 /** How far a consumer group's committed offsets are behind the end of `topic`, over all partitions. */
 export async function groupLag(brokers: string[], groupId: string, topic: string): Promise<number> {
+  quietKafkaJsTimers();
   const admin = new Kafka({ brokers, clientId: 'faultline-testkit-lag', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {

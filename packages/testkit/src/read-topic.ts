@@ -1,5 +1,6 @@
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createTopic } from './create-topic.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { uniqueName } from './unique-name.js';
 
 /**
@@ -13,6 +14,7 @@ export async function readTopic(
   done: (messages: KafkaMessage[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<KafkaMessage[]> {
+  quietKafkaJsTimers();
   const kafka = new Kafka({ brokers, clientId: 'faultline-testkit-reader', logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
   const messages: KafkaMessage[] = [];

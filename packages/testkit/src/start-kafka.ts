@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureKafkaJars } from './ensure-kafka-jars.js';
 import { freePort } from './free-port.js';
+import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { runStep } from './run-step.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 import { tailFile } from './tail.js';
@@ -43,6 +44,7 @@ const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw';
  * cluster. Fails with the broker's log tail instead of hanging.
  */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
+  quietKafkaJsTimers();
   const { heap = '512m', partitions = 1, startTimeoutMs = 90_000 } = options;
   const libs = ensureKafkaJars();
   const runDir = mkdtempSync(join(tmpdir(), 'faultline-kafka-'));
