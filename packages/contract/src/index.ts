@@ -39,3 +39,5 @@ export {
   messageKey,
   SCHEMA_VERSION,
 } from './message-contract.js';
+export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
+export { waitForTopicLeaders } from './wait-for-topic-leaders.js';

@@ -1,3 +1,4 @@
+import { waitForTopicLeaders } from '@faultline/contract';
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicOf, type RetryTopicsPolicy, retryTopicFor } from './handle-failure.js';
 
@@ -36,9 +37,13 @@ export async function ensureFailureTopics(
   }
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map(([topic, source]) => ({ topic, numPartitions: partitionsOf.get(source) ?? 1 })),
     });
+    await waitForTopicLeaders(
+      admin,
+      missing.map(([topic]) => topic),
+    );
   } catch (error) {
     // Another member may have created them meanwhile: only what is still missing counts.
     const now = new Set(await admin.listTopics().catch(() => [] as string[]));

@@ -1,3 +1,4 @@
+import { waitForTopicLeaders } from '@faultline/contract';
 import { Kafka, logLevel } from 'kafkajs';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 
@@ -27,8 +28,9 @@ export async function createTopic(
           configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
         },
       ],
-      waitForLeaders: true,
+      waitForLeaders: false,
     });
+    await waitForTopicLeaders(admin, [topic]);
   } finally {
     await admin.disconnect();
   }

@@ -20,5 +20,11 @@ export type { FaultIngest, FaultIngestStats, IngestFault } from './start-fault-i
 export { startFaultIngest } from './start-fault-ingest.js';
 export type { KafkaBroker, StartKafkaOptions } from './start-kafka.js';
 export { startKafka } from './start-kafka.js';
+export type {
+  KafkaCluster,
+  KafkaClusterNode,
+  StartKafkaClusterOptions,
+} from './start-kafka-cluster.js';
+export { startKafkaCluster } from './start-kafka-cluster.js';
 export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';

@@ -36,7 +36,7 @@ export interface KafkaBroker {
 }
 
 // Any valid id works: 16 bytes, base64url. This one is the usual test default.
-const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw';
+export const CLUSTER_ID = '4L6g3nShT-eMCtK--X86sw';
 
 /**
  * Starts a real single-node Apache Kafka (KRaft, combined broker and controller) on 127.0.0.1
@@ -54,54 +54,26 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   };
   const brokers = [`127.0.0.1:${brokerPort}`];
   const properties = join(runDir, 'server.properties');
-  const log4j = join(runDir, 'log4j.properties');
   const logFile = join(runDir, 'broker.log');
 
-  writeFileSync(properties, serverProperties({ runDir, brokerPort, controllerPort, partitions }));
-  writeFileSync(log4j, LOG4J_PROPERTIES);
-  const classpath = `${libs}/*`;
-  const logFlag = `-Dlog4j.configuration=file:${log4j}`;
-
-  runStep(
-    'java',
-    [
-      '-Xmx256m',
-      '-XX:TieredStopAtLevel=1',
-      '-XX:+UseSerialGC',
-      logFlag,
-      '-cp',
-      classpath,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      CLUSTER_ID,
-      '-c',
-      properties,
-      '--ignore-formatted',
-    ],
-    { step: 'Formatting the Kafka storage directory', timeoutMs: 60_000 },
+  writeFileSync(
+    properties,
+    serverProperties({
+      runDir,
+      nodeId: 1,
+      brokerPort,
+      controllerPort,
+      voters: `1@127.0.0.1:${controllerPort}`,
+      partitions,
+      replication: 1,
+    }),
   );
+  const node = prepareKafkaNode(libs, runDir, properties);
 
   let process_: ServiceProcess | undefined;
 
   async function start(): Promise<void> {
-    const service = spawnService(
-      'java',
-      [
-        `-Xms${heap}`,
-        `-Xmx${heap}`,
-        '-XX:+UseG1GC',
-        '-XX:MaxGCPauseMillis=20',
-        '-Djava.awt.headless=true',
-        logFlag,
-        `-Dkafka.logs.dir=${join(runDir, 'logs')}`,
-        '-cp',
-        classpath,
-        'kafka.Kafka',
-        properties,
-      ],
-      { logFile },
-    );
+    const service = spawnKafkaNode(node, heap, logFile);
     process_ = service;
     let exitedEarly: number | NodeJS.Signals | undefined;
     void service.exited.then((code) => {
@@ -145,6 +117,62 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   };
 }
 
+/** A node's files, formatted: what `spawnKafkaNode` starts (again, on the same data). */
+export interface KafkaNodeFiles {
+  runDir: string;
+  properties: string;
+  classpath: string;
+  logFlag: string;
+}
+
+/** Writes the log4j file and formats the node's storage with the shared cluster id. */
+export function prepareKafkaNode(libs: string, runDir: string, properties: string): KafkaNodeFiles {
+  const log4j = join(runDir, 'log4j.properties');
+  writeFileSync(log4j, LOG4J_PROPERTIES);
+  const node = { runDir, properties, classpath: `${libs}/*`, logFlag: `-Dlog4j.configuration=file:${log4j}` };
+  runStep(
+    'java',
+    [
+      '-Xmx256m',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      node.logFlag,
+      '-cp',
+      node.classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      CLUSTER_ID,
+      '-c',
+      properties,
+      '--ignore-formatted',
+    ],
+    { step: 'Formatting the Kafka storage directory', timeoutMs: 60_000 },
+  );
+  return node;
+}
+
+/** Starts the node's JVM; its output goes to `logFile`. */
+export function spawnKafkaNode(node: KafkaNodeFiles, heap: string, logFile: string): ServiceProcess {
+  return spawnService(
+    'java',
+    [
+      `-Xms${heap}`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      node.logFlag,
+      `-Dkafka.logs.dir=${join(node.runDir, 'logs')}`,
+      '-cp',
+      node.classpath,
+      'kafka.Kafka',
+      node.properties,
+    ],
+    { logFile },
+  );
+}
+
 async function probeCluster(brokers: string[]): Promise<boolean> {
   const admin = new Kafka({
     brokers,
@@ -162,30 +190,39 @@ async function probeCluster(brokers: string[]): Promise<boolean> {
   }
 }
 
-function serverProperties(p: {
+/** One node of a KRaft cluster: broker and controller in one process. */
+export interface NodeProperties {
   runDir: string;
+  nodeId: number;
   brokerPort: number;
   controllerPort: number;
+  /** `id@host:port` of every controller, this node's included. */
+  voters: string;
   partitions: number;
-}): string {
+  /** Replicas of every topic (and of the internal ones); `min.insync.replicas` is one less, at least 1. */
+  replication: number;
+}
+
+export function serverProperties(p: NodeProperties): string {
+  const minIsr = Math.max(1, p.replication - 1);
   return `process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${p.controllerPort}
+node.id=${p.nodeId}
+controller.quorum.voters=${p.voters}
 controller.listener.names=CONTROLLER
 listeners=PLAINTEXT://127.0.0.1:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${p.brokerPort}
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${join(p.runDir, 'data')}
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=${p.replication}
 # The default of 50 partitions makes the first group join slow.
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=${p.replication}
+transaction.state.log.min.isr=${minIsr}
 transaction.state.log.num.partitions=1
 num.partitions=${p.partitions}
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=${p.replication}
+min.insync.replicas=${minIsr}
 # The default adds 3 s to every new group's first join.
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
@@ -196,7 +233,7 @@ log.flush.interval.messages=9223372036854775807
 `;
 }
 
-const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+export const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n

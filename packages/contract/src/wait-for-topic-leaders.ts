@@ -1,0 +1,43 @@
+/** The part of a KafkaJS admin client this needs (structural, so contract does not import kafkajs). */
+export interface TopicMetadataSource {
+  fetchTopicMetadata(options: { topics: string[] }): Promise<{
+    topics: { name: string; partitions: { leader: number }[] }[];
+  }>;
+}
+
+/** Metadata answers that mean "created, not known everywhere yet". */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `topics` has a leader in the metadata clients read. Use it after
+ * `createTopics({ waitForLeaders: false })`: KafkaJS's own wait retries only
+ * `LEADER_NOT_AVAILABLE`, and in a cluster of several brokers the one it asks may not know a topic
+ * created a moment ago (`UNKNOWN_TOPIC_OR_PARTITION`), which fails start-up for nothing. Throws
+ * after `timeoutMs` with the last answer.
+ */
+export async function waitForTopicLeaders(
+  admin: TopicMetadataSource,
+  topics: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+    let last = 'no leader yet';
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const led = topics.every((name) => {
+        const partitions = found.find((t) => t.name === name)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      });
+      if (led) return;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_YET.has(type)) throw error;
+      last = type;
+    }
+    if (Date.now() + delay > deadline) {
+      throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

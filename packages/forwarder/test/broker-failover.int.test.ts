@@ -1,0 +1,187 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAlertsService } from '@faultline/alerts';
+import { silentLogger } from '@faultline/contract';
+import {
+  createIngestDouble,
+  createTopic,
+  type IngestDouble,
+  type KafkaCluster,
+  runNodeScript,
+  startKafkaCluster,
+  uniqueName,
+  waitUntil,
+} from '@faultline/testkit';
+import type { Event } from '@sentry/core';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createForwarder } from '../src/index.js';
+
+// Kafka as users run it: three KRaft nodes, the envelope topic replicated to all three with
+// min.insync.replicas 2. A service streams errors at 250/s through the Kafka transport while the
+// leader of the topic's partitions is SIGKILLed and later restarted; the forwarder delivers to an
+// ingest double (it answers at once: the fault under test is the broker's) and the alerts service
+// reads the same topic. Nothing may be lost anywhere; duplicates are counted, not hidden.
+const APP = fileURLToPath(new URL('../../core/test/fixtures/kafka-app.mjs', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let cluster: KafkaCluster;
+let ingest: IngestDouble;
+beforeAll(async () => {
+  cluster = await startKafkaCluster({ nodes: 3 });
+  ingest = await createIngestDouble();
+}, 180_000);
+afterAll(async () => {
+  await ingest?.close();
+  await cluster?.destroy();
+});
+
+/** The `seq` tag of every event the ingest accepted, with how many times each came. */
+function arrivals(): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const request of ingest.requests) {
+    if (request.status !== 200) continue;
+    for (const [header, payload] of request.envelope?.[1] ?? []) {
+      if (header.type !== 'event') continue;
+      const seq = Number((payload as Event).tags?.seq);
+      counts.set(seq, (counts.get(seq) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+describe('a three-broker cluster losing the leader of the envelope topic mid-stream', () => {
+  it('loses nothing in the transport, the forwarder or the alerts, and resumes within the election', async () => {
+    const topic = uniqueName('failover');
+    await createTopic(cluster.brokers, topic, 2, { 'min.insync.replicas': '2' });
+    const dsn = ingest.dsn(9);
+    const forwarder = createForwarder({
+      brokers: cluster.brokers,
+      topic,
+      groupId: uniqueName('failover-forwarder'),
+      allowedDsns: [dsn],
+      retryBackoff: { initialMs: 200, maxMs: 1000 },
+      logger: silentLogger,
+    });
+    await forwarder.start();
+    const alerts = createAlertsService(
+      {
+        brokers: cluster.brokers,
+        topic,
+        groupId: uniqueName('failover-alerts'),
+        stateTopic: uniqueName('failover-alerts-state'),
+        dryRun: true,
+        projects: ['9'],
+        logger: silentLogger,
+      },
+      {},
+    );
+    await alerts.start();
+
+    let service: ChildProcess | undefined;
+    let streaming: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      streaming = resolve;
+    });
+    const run = runNodeScript(APP, {
+      env: {
+        PATH: process.env.PATH,
+        SENTRY_DSN: dsn,
+        FAULTLINE_SERVICE: 'failover',
+        FAULTLINE_KAFKA_BROKERS: cluster.brokers.join(','),
+        FAULTLINE_KAFKA_TOPIC: topic,
+        FAULTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'faultline-failover-spool-')),
+        FIXTURE_SCENARIO: 'stream',
+        FIXTURE_CLOSE_TIMEOUT_MS: '20000',
+      },
+      timeoutMs: 150_000,
+      onStdout: (text, child) => {
+        service = child;
+        if (text.includes('streaming')) streaming();
+      },
+    });
+    await started;
+    await sleep(3000);
+
+    const leader = await cluster.leaderOf(topic, 0);
+    const node = cluster.nodes.find((n) => n.id === leader);
+    if (!node) throw new Error(`no node ${leader}`);
+    const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const onTopicNow = async () =>
+      (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    await node.kill();
+    const killedAt = Date.now();
+    const before = arrivals().size;
+    const writtenBefore = await onTopicNow().catch(() => 0);
+    // Writes resume (the transport), then delivery (the forwarder): a hundred new events each,
+    // 0.4 s of the stream, through the new leaders.
+    let writesResumedInMs = 0;
+    // The election: until the controller fences the dead broker (KRaft's broker session timeout,
+    // 9 s by default, after a SIGKILL) and partition 0 has another leader.
+    let electedInMs = 0;
+    await waitUntil(
+      async () => {
+        if (!electedInMs && (await cluster.leaderOf(topic, 0).catch(() => leader)) !== leader) {
+          electedInMs = Date.now() - killedAt;
+        }
+        if (!writesResumedInMs && (await onTopicNow().catch(() => 0)) >= writtenBefore + 100) {
+          writesResumedInMs = Date.now() - killedAt;
+        }
+        return arrivals().size >= before + 100 || undefined;
+      },
+      { what: 'delivery after the leader was killed', timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const resumedInMs = Date.now() - killedAt;
+    const newLeader = await cluster.leaderOf(topic, 0);
+
+    await sleep(5000);
+    await node.start();
+    await sleep(3000);
+    service?.kill('SIGUSR2'); // stop streaming, close()
+    const result = await run;
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      closed: boolean;
+      captured: number;
+    };
+    expect(report.closed).toBe(true);
+    expect(report.captured).toBeGreaterThan(3000); // 250/s for about 15 s
+
+    // The transport and the forwarder: every captured event arrived at the ingest.
+    await waitUntil(() => arrivals().size >= report.captured || undefined, {
+      what: `all ${report.captured} events at the ingest`,
+      timeoutMs: 60_000,
+    });
+    const counts = arrivals();
+    const missing = Array.from({ length: report.captured }, (_, i) => i).filter((i) => !counts.has(i));
+    expect(missing).toEqual([]);
+    const deliveredTwice = [...counts.values()].filter((n) => n > 1).length;
+
+    // The alerts service read every message on the topic (at least once).
+    const onTopic = await onTopicNow();
+    await admin.disconnect();
+    await waitUntil(() => alerts.stats.envelopes >= onTopic || undefined, {
+      what: `the alerts service to read all ${onTopic} messages`,
+      timeoutMs: 60_000,
+    });
+
+    await forwarder.stop();
+    await alerts.stop();
+    const figures = forwarder.metrics;
+    console.log(
+      `[failover] leader ${leader} killed; partition 0 led by ${newLeader} after; new leader in ${electedInMs} ms, writes resumed in ${writesResumedInMs} ms, delivery in ${resumedInMs} ms; ` +
+        `${report.captured} captured, ${onTopic} messages on the topic (${onTopic - report.captured} more: duplicates and non-event envelopes), ` +
+        `${deliveredTwice} delivered twice, forwarder duplicates suppressed ${figures.duplicates}, alerts read ${alerts.stats.envelopes}`,
+    );
+    expect(newLeader).not.toBe(leader);
+    // Writes resume with the election; delivery soon after (the forwarder's consumer finds the new
+    // leaders on its next metadata refresh). Bounds generous for a shared machine.
+    expect(electedInMs).toBeGreaterThan(0);
+    expect(writesResumedInMs - electedInMs).toBeLessThan(10_000);
+    expect(resumedInMs - electedInMs).toBeLessThan(20_000);
+  }, 300_000);
+});
