@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isLogLevel } from '@faultline/contract';
 import { createAlertsService } from './create-alerts-service.js';
+import { startHealthServer } from './health-server.js';
 import { AlertsConfigError } from './resolve-alerts-config.js';
 
 const HELP = `faultline-alerts: the seed's alert rules on the envelope topic, on true volume
@@ -13,6 +14,7 @@ Usage: faultline-alerts [options]
   --projects <ids>     FAULTLINE_ALERTS_PROJECTS         project ids counted (others skipped);
                                                          default every project, with a warning
   --dry-run            FAULTLINE_ALERTS_DRY_RUN          print what would be sent, send nothing
+  --health-port <port> FAULTLINE_ALERTS_HEALTH_PORT      /healthz and /readyz for probes; default off
   --log-level <level>  FAULTLINE_ALERTS_LOG_LEVEL        debug, info, warn or error; default info
 Channels (environment only; never logged):
   FAULTLINE_ALERTS_SLACK_WEBHOOK_URL, FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY,
@@ -37,6 +39,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         rules: { type: 'string' },
         projects: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'health-port': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +71,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
     );
     return 2;
   }
+  const portText =
+    typeof values['health-port'] === 'string' ? values['health-port'] : env.FAULTLINE_ALERTS_HEALTH_PORT;
+  const healthPort = portText === undefined || portText === '' ? undefined : Number(portText);
+  if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort <= 65535)) {
+    process.stderr.write(
+      `faultline-alerts: FAULTLINE_ALERTS_HEALTH_PORT=${JSON.stringify(portText)}: expected a port, 0 to 65535\n`,
+    );
+    return 2;
+  }
   let service: ReturnType<typeof createAlertsService>;
   try {
     service = createAlertsService({ logLevel: logLevel as 'info' | undefined }, merged);
@@ -81,14 +93,27 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const stopped = new Promise<void>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve());
   });
+  // Up before start() resolves: a liveness probe must not kill an instance still joining.
+  let joined = false;
+  const health =
+    healthPort === undefined
+      ? undefined
+      : await startHealthServer(
+          healthPort,
+          () => joined && (!service.stats.active || service.stats.caughtUp),
+        );
   try {
     await service.start();
+    joined = true;
   } catch (error) {
     process.stderr.write(`faultline-alerts: could not start: ${(error as Error).message}\n`);
     await service.stop();
+    await health?.close();
     return 1;
   }
   await stopped;
+  joined = false;
   await service.stop();
+  await health?.close();
   return 0;
 }

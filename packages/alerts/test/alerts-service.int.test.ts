@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@faultline/contract';
 import { fingerprintHash } from '@faultline/sampling';
-import { createTopic, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
+import { createTopic, freePort, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AlertsService, createAlertsService } from '../src/index.js';
 import { type Receiver, startReceiver } from './receiver.js';
@@ -291,5 +291,46 @@ describe('alerts on the envelope topic, on true volume', () => {
       'firing degradation:42:GET /checkout',
       'resolved degradation:42:GET /checkout',
     ]);
+  });
+
+  it('answers container probes from the bin: /healthz at once, /readyz once joined and rebuilt, exit 0 on SIGTERM', async () => {
+    const topic = uniqueName('alerts-probes');
+    await createTopic(inject('kafkaBrokers'), topic, 1);
+    const port = await freePort();
+    const bin = fileURLToPath(new URL('../bin/faultline-alerts.mjs', import.meta.url));
+    const probe = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    const statuses: number[] = [];
+    let child: import('node:child_process').ChildProcess | undefined;
+    const run = runNodeScript(bin, {
+      onSpawn: (spawned) => {
+        child = spawned;
+      },
+      args: ['--topic', topic, '--dry-run', '--health-port', String(port), '--projects', '42'],
+      env: {
+        PATH: process.env.PATH,
+        FAULTLINE_ALERTS_BROKERS: inject('kafkaBrokers').join(','),
+        FAULTLINE_ALERTS_GROUP: uniqueName('alerts-probes'),
+        FAULTLINE_ALERTS_LOG_LEVEL: 'warn',
+      },
+      timeoutMs: 60_000,
+    });
+    await waitUntil(async () => ((await probe('/healthz')) === 200 ? true : undefined), {
+      what: '/healthz',
+      timeoutMs: 30_000,
+    });
+    statuses.push(await probe('/nothing'));
+    await waitUntil(async () => ((await probe('/readyz')) === 200 ? true : undefined), {
+      what: '/readyz',
+      timeoutMs: 40_000,
+    });
+    child?.kill('SIGTERM');
+    const result = await run;
+    expect(statuses).toEqual([404]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await probe('/healthz')).toBe(0); // closed with the process
   });
 });

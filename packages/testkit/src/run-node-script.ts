@@ -26,6 +26,7 @@ export function runNodeScript(
     wrapper?: string[];
     timeoutMs?: number;
     onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
+    onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   } = {},
 ): Promise<NodeScriptResult> {
   return new Promise((resolve, reject) => {
@@ -36,6 +37,7 @@ export function runNodeScript(
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
