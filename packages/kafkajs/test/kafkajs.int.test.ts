@@ -618,7 +618,9 @@ describe('instrumentProducer and instrumentConsumer', () => {
       const [dead] = await readTopic(inject('kafkaBrokers'), `${topic}.dead-letter`, (m) => m.length >= 1);
       expect(String(dead?.value)).toBe('{"id":2');
       expect(dead?.headers?.[FAULTLINE_HEADERS.attempt]?.toString()).toBe('3');
-      const events = own.items<Sentry.Event>('event').filter((e) => e.contexts?.kafka?.original_topic === topic);
+      const events = own
+        .items<Sentry.Event>('event')
+        .filter((e) => e.contexts?.kafka?.original_topic === topic);
       expect(events).toHaveLength(1);
       expect(events[0]?.exception?.values?.[0]?.type).toBe('SyntaxError');
     } finally {

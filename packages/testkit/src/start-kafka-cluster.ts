@@ -6,7 +6,13 @@ import { ensureKafkaJars } from './ensure-kafka-jars.js';
 import { freePort } from './free-port.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import type { ServiceProcess } from './service-process.js';
-import { type KafkaNodeFiles, prepareKafkaNode, serverProperties, spawnKafkaNode } from './start-kafka.js';
+import {
+  brokerIds,
+  type KafkaNodeFiles,
+  prepareKafkaNode,
+  serverProperties,
+  spawnKafkaNode,
+} from './start-kafka.js';
 import { tailFile } from './tail.js';
 import { waitUntil } from './wait-until.js';
 
@@ -143,24 +149,4 @@ export async function startKafkaCluster(options: StartKafkaClusterOptions = {}):
       rmSync(root, { recursive: true, force: true });
     },
   };
-}
-
-/** The broker ids the cluster's metadata lists now (none when no node answers). */
-async function brokerIds(brokers: string[]): Promise<number[]> {
-  const admin = new Kafka({
-    brokers,
-    clientId: 'faultline-testkit-probe',
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 500,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.map((b) => b.nodeId);
-  } catch {
-    return [];
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
 }

@@ -84,7 +84,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         if (exitedEarly !== undefined) {
           throw new Error(`the broker exited with ${exitedEarly}`);
         }
-        return (await probeCluster(brokers)) || undefined;
+        return (await brokerIds(brokers)).length > 0 || undefined;
       },
       {
         what: `the Kafka broker on ${brokers[0]}`,
@@ -173,7 +173,8 @@ export function spawnKafkaNode(node: KafkaNodeFiles, heap: string, logFile: stri
   );
 }
 
-async function probeCluster(brokers: string[]): Promise<boolean> {
+/** The broker ids the cluster's metadata lists now (none when no node answers). */
+export async function brokerIds(brokers: string[]): Promise<number[]> {
   const admin = new Kafka({
     brokers,
     clientId: 'faultline-testkit-probe',
@@ -184,7 +185,9 @@ async function probeCluster(brokers: string[]): Promise<boolean> {
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
+    return cluster.brokers.map((b) => b.nodeId);
+  } catch {
+    return [];
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
