@@ -164,6 +164,7 @@ export interface FaultlineOptions {
 export interface SamplingOptions {
   /**
    * The error policy (a `beforeSend`), or `false` to send every error.
+   * Env: `FAULTLINE_ERRORS_SAMPLING=off` (and the `FAULTLINE_ERRORS_*` settings).
    * @default on: first 10 of each fingerprint per minute kept, then 10%, spike protection on
    */
   errors?: false | Omit<ErrorPolicyOptions, 'clock' | 'random' | 'logger' | 'addBreadcrumb'>;

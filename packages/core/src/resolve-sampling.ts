@@ -68,7 +68,9 @@ export function resolveSampling(
     check('healthCheckRate', opts.healthCheckRate, 0, 1, 'a number from 0 to 1') ?? fromEnv.healthCheckRate;
 
   let errors: ResolvedSampling['errors'] = false;
-  if (opts.errors !== false) {
+  // The variable turns the policy off only when no option configures it.
+  const offByVariable = opts.errors === undefined && fromEnv.errorsSampling === false;
+  if (opts.errors !== false && !offByVariable) {
     const given = opts.errors ?? {};
     errors = {
       ...given,

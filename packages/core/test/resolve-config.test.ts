@@ -241,6 +241,12 @@ describe('resolveConfig: transport, sampling, debug, shutdown', () => {
     expect(resolve({ FAULTLINE_KAFKAJS_INSTRUMENTATION: 'sentry' }).kafkajsInstrumentation).toBe('sentry');
     expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:1', FAULTLINE_SPOOL: 'off' }).kafka.spool).toBe(false);
     expect(resolve({ FAULTLINE_KAFKA_BROKERS: 'k:1', FAULTLINE_SPOOL: 'on' }).kafka.spool).not.toBe(false);
+    expect(resolve({}).sampling.errors).not.toBe(false);
+    expect(resolve({ FAULTLINE_ERRORS_SAMPLING: 'off' }).sampling.errors).toBe(false);
+    // An option wins: errors given as options keep the policy on.
+    expect(
+      resolve({ FAULTLINE_ERRORS_SAMPLING: 'off' }, { sampling: { errors: {} } }).sampling.errors,
+    ).not.toBe(false);
     const problems = problemsOf(() =>
       resolve({
         FAULTLINE_HANDLE_SIGNALS: 'sometimes',

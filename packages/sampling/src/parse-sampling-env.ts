@@ -20,6 +20,8 @@ export interface SamplingEnv {
   dropLevelsUnderLoad?: SeverityLevel[];
   peakHours?: string;
   backpressure?: boolean;
+  /** `FAULTLINE_ERRORS_SAMPLING=off`: no error policy, every error is sent. */
+  errorsSampling?: boolean;
   problems: SamplingEnvProblem[];
 }
 
@@ -116,12 +118,18 @@ export function parseSamplingEnv(env: Record<string, string | undefined>): Sampl
     }
   }
 
-  const backpressure = read('FAULTLINE_BACKPRESSURE');
-  if (backpressure !== undefined) {
-    const lower = backpressure.toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(lower)) result.backpressure = true;
-    else if (['0', 'false', 'no', 'off'].includes(lower)) result.backpressure = false;
-    else problem('FAULTLINE_BACKPRESSURE', backpressure, 'true or false (also 1/0, yes/no, on/off)');
-  }
+  const boolean = (name: string): boolean | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    const lower = raw.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    problem(name, raw, 'true or false (also 1/0, yes/no, on/off)');
+    return undefined;
+  };
+  const backpressure = boolean('FAULTLINE_BACKPRESSURE');
+  if (backpressure !== undefined) result.backpressure = backpressure;
+  const errorsSampling = boolean('FAULTLINE_ERRORS_SAMPLING');
+  if (errorsSampling !== undefined) result.errorsSampling = errorsSampling;
   return result;
 }

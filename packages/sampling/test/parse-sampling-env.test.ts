@@ -13,6 +13,7 @@ describe('parseSamplingEnv', () => {
       FAULTLINE_DROP_LEVELS_UNDER_LOAD: 'info, DEBUG',
       FAULTLINE_PEAK_HOURS: '09:00-17:00 Europe/Berlin',
       FAULTLINE_BACKPRESSURE: 'off',
+      FAULTLINE_ERRORS_SAMPLING: 'no',
     });
     expect(parsed).toMatchObject({
       rules: [
@@ -27,6 +28,7 @@ describe('parseSamplingEnv', () => {
       dropLevelsUnderLoad: ['info', 'debug'],
       peakHours: '09:00-17:00 Europe/Berlin',
       backpressure: false,
+      errorsSampling: false,
       problems: [],
     });
   });
@@ -51,6 +53,7 @@ describe('parseSamplingEnv', () => {
     ['FAULTLINE_PEAK_HOURS', '9-17', '"9-17" is not a range like 09:00-17:00'],
     ['FAULTLINE_PEAK_HOURS', '09:00-17:00 Mars/Olympus', 'unknown time zone "Mars/Olympus"'],
     ['FAULTLINE_BACKPRESSURE', 'sometimes', 'true or false'],
+    ['FAULTLINE_ERRORS_SAMPLING', 'partly', 'true or false'],
   ])('reports %s=%j with the expected form', (name, value, expected) => {
     const { problems } = parseSamplingEnv({ [name]: value });
     expect(problems).toEqual([
