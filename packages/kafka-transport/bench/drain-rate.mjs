@@ -49,9 +49,10 @@ for (let i = 0; i < TOTAL; i += 200) {
 const rawSeconds = (performance.now() - started) / 1000;
 await raw.disconnect();
 
-// The spool as an outage left it, then a transport that finds it and drains it.
+// The spool as an outage left it (in slot 0 of the service's directory, the one the next process
+// takes), then a transport that finds it and drains it.
 const dir = mkdtempSync(join(tmpdir(), 'faultline-drain-'));
-const spool = openSpool({ dir, maxBytes: 1024 * 1024 * 1024 });
+const spool = openSpool({ dir: join(dir, '0'), maxBytes: 1024 * 1024 * 1024 });
 for (const bytes of records) spool.append(bytes);
 spool.close();
 started = performance.now();
