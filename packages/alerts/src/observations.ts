@@ -129,7 +129,8 @@ function segmentObservations(project: string, payload: unknown): DurationObserva
 
 /** Sentry's timestamps are seconds (a number, or an ISO string in older payloads); epoch ms here. */
 function seconds(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value * 1000;
+  // Finite after the conversion too: 1.8e305 seconds is a finite number and Infinity milliseconds.
+  if (typeof value === 'number' && Number.isFinite(value * 1000)) return value * 1000;
   if (typeof value === 'string') {
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? undefined : ms;

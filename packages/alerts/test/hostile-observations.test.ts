@@ -42,6 +42,13 @@ describe('observe() on hostile envelopes', () => {
     }
   });
 
+  it('keeps a timestamp finite in seconds but not in milliseconds out (found by the property test)', () => {
+    // 1.8e305 s is a finite number; times 1000 it is Infinity, which no minute can hold.
+    const observed = observe(envelope('{"exception":[],"timestamp":1.7976931348623157e+305}'));
+    expect(observed).toHaveLength(1);
+    expect(Number.isFinite(observed?.[0]?.at)).toBe(true);
+  });
+
   it('reads payloads of the wrong shape as nothing, or as an error with safe defaults', () => {
     for (const payload of ['null', '[]', '42', '"text"', 'true'])
       expect(observe(envelope(payload))).toEqual([]);
