@@ -67,7 +67,9 @@ describe('scrubbing end to end', () => {
       timeoutMs: 60_000,
     });
     expect(captured.stdout).toContain('closed: false');
-    const spoolBytes = readdirSync(spoolDir)
+    // Segments in whichever slot of the service's directory the process took.
+    const spoolBytes = readdirSync(spoolDir, { recursive: true })
+      .map(String)
       .filter((name) => name.endsWith('.seg'))
       .map((name) => readFileSync(join(spoolDir, name), 'latin1'))
       .join('');
