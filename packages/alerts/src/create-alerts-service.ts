@@ -1,4 +1,4 @@
-import { createJsonLinesLogger, type Logger, prefixLogger } from '@faultline/contract';
+import { createJsonLinesLogger, type Logger, prefixLogger, whileTopicUnknown } from '@faultline/contract';
 import { Kafka, type logCreator, logLevel, type Producer } from 'kafkajs';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
@@ -189,7 +189,7 @@ export function createAlertsService(
     };
 
     await consumer.connect();
-    await consumer.subscribe({ topic: config.topic });
+    await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
     await consumer.run({
       // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
       partitionsConsumedConcurrently: 4,

@@ -1,3 +1,4 @@
+import { whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 
@@ -34,7 +35,7 @@ export async function joinLeadership(
   });
   consumer.on(consumer.events.CRASH, () => set(false));
   await consumer.connect();
-  await consumer.subscribe({ topic: options.topic });
+  await whileTopicUnknown(() => consumer.subscribe({ topic: options.topic }));
   await consumer.run({ eachMessage: async () => undefined });
   return {
     get active() {

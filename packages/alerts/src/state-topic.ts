@@ -1,3 +1,4 @@
+import { whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 import type { EpisodeBook, EpisodeRecord } from './episode-book.js';
@@ -24,7 +25,7 @@ export async function restoreEpisodes(kafka: Kafka, topic: string, book: Episode
   let restored = 0;
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: true }));
     await new Promise<void>((resolve, reject) => {
       consumer
         .run({

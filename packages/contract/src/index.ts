@@ -41,3 +41,4 @@ export {
 } from './message-contract.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
+export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';

@@ -1,12 +1,11 @@
+import { isTopicNotKnownYet } from './while-topic-unknown.js';
+
 /** The part of a KafkaJS admin client this needs (structural, so contract does not import kafkajs). */
 export interface TopicMetadataSource {
   fetchTopicMetadata(options: { topics: string[] }): Promise<{
     topics: { name: string; partitions: { leader: number }[] }[];
   }>;
 }
-
-/** Metadata answers that mean "created, not known everywhere yet". */
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 /**
  * Waits until every partition of `topics` has a leader in the metadata clients read. Use it after
@@ -31,9 +30,8 @@ export async function waitForTopicLeaders(
       });
       if (led) return;
     } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (typeof type !== 'string' || !NOT_YET.has(type)) throw error;
-      last = type;
+      if (!isTopicNotKnownYet(error)) throw error;
+      last = (error as { type: string }).type;
     }
     if (Date.now() + delay > deadline) {
       throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`);

@@ -1,3 +1,4 @@
+import { whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import type { DeliverEnvelope } from './deliver-envelope.js';
 import { createInFlightWindow } from './in-flight-window.js';
@@ -54,7 +55,7 @@ export async function replayWindow(deps: {
   const started = Date.now();
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: true }));
     await new Promise<void>((resolve, reject) => {
       deps.signal.addEventListener('abort', () => resolve(), { once: true });
       const finished = () => {

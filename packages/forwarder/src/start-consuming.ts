@@ -1,3 +1,4 @@
+import { whileTopicUnknown } from '@faultline/contract';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { DeliveryLoop } from './delivery-loop.js';
 import { topicExists, untilDone } from './kafka-readiness.js';
@@ -38,7 +39,7 @@ export async function startConsuming(deps: {
     'joining the consumer group',
     async () => {
       await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: deps.fromBeginning });
+      await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: deps.fromBeginning }));
     },
     waiting,
   );

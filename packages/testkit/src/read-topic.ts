@@ -1,3 +1,4 @@
+import { whileTopicUnknown } from '@faultline/contract';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { createTopic } from './create-topic.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
@@ -21,7 +22,7 @@ export async function readTopic(
   try {
     await createTopic(brokers, topic);
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: true }));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () =>
