@@ -18,6 +18,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
 # On SIGTERM it stops reading, lets requests in flight finish, commits and leaves the group.
 STOPSIGNAL SIGTERM
 
-# FAULTLINE_FORWARDER_BROKERS and FAULTLINE_FORWARDER_ALLOWED_DSNS come from the deploy.
+# FAULTLINE_KAFKA_BROKERS and FAULTLINE_FORWARDER_ALLOWED_DSNS come from the deploy.
 ENTRYPOINT ["faultline-forwarder"]
 CMD ["run"]

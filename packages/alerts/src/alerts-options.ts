@@ -1,4 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger, LogLevel } from '@faultline/contract';
+import type { SASLOptions } from 'kafkajs';
 import type { AlertRulesOptions } from './alert-evaluator.js';
 import type { AlertRuleName } from './alert-transition.js';
 import type { ChannelName } from './channels/alert-channel.js';
@@ -16,9 +18,9 @@ export interface AlertChannelsOptions {
 }
 
 export interface AlertsOptions {
-  /** Env: `FAULTLINE_ALERTS_BROKERS`. Required. */
+  /** Env: `FAULTLINE_ALERTS_KAFKA_BROKERS`, else `FAULTLINE_KAFKA_BROKERS`. Required. */
   brokers: string[];
-  /** The envelope topic. Env: `FAULTLINE_ALERTS_TOPIC`. @default 'sentry-envelopes' */
+  /** The envelope topic. Env: `FAULTLINE_ALERTS_TOPIC`, else `FAULTLINE_KAFKA_TOPIC`. @default 'sentry-envelopes' */
   topic?: string;
   /** Its own consumer group, apart from the forwarder's. Env: `FAULTLINE_ALERTS_GROUP`. @default 'faultline-alerts' */
   groupId?: string;
@@ -50,8 +52,18 @@ export interface AlertsOptions {
   retryFailedMs?: number;
   /** Retries and timeout of each channel request. @default 5 attempts, backoff from 500 ms, 10 s timeout */
   http?: PostJsonOptions;
-  /** TLS to the brokers. @default false */
-  ssl?: boolean;
+  /**
+   * TLS to the brokers. Env: `FAULTLINE_ALERTS_KAFKA_SSL*`, else `FAULTLINE_KAFKA_SSL*` (CA,
+   * client certificate and key files, server name; see docs/configuration.md). @default false
+   */
+  ssl?: boolean | ConnectionOptions;
+  /**
+   * SASL PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER. Env: `FAULTLINE_ALERTS_KAFKA_SASL_*`, else
+   * `FAULTLINE_KAFKA_SASL_*`. @default none
+   */
+  sasl?: SASLOptions;
+  /** Env: `FAULTLINE_ALERTS_KAFKA_CLIENT_ID`, else `FAULTLINE_KAFKA_CLIENT_ID`. @default 'faultline-alerts' */
+  clientId?: string;
   logLevel?: LogLevel;
   /** @default one JSON line per entry on stdout */
   logger?: Logger;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { isLogLevel } from '@faultline/contract';
+import { isLogLevel, parseList } from '@faultline/contract';
+import type { AlertsOptions } from './alerts-options.js';
 import { createAlertsService } from './create-alerts-service.js';
 import { startHealthServer } from './health-server.js';
 import { AlertsConfigError } from './resolve-alerts-config.js';
@@ -7,8 +8,10 @@ import { AlertsConfigError } from './resolve-alerts-config.js';
 const HELP = `faultline-alerts: the seed's alert rules on the envelope topic, on true volume
 
 Usage: faultline-alerts [options]
-  --brokers <list>     FAULTLINE_ALERTS_BROKERS          host:port,host:port (required)
-  --topic <name>       FAULTLINE_ALERTS_TOPIC            default sentry-envelopes
+A flag wins over its variable, a variable over the rule file.
+  --brokers <list>     FAULTLINE_ALERTS_KAFKA_BROKERS, else FAULTLINE_KAFKA_BROKERS
+                                                         host:port,host:port (required)
+  --topic <name>       FAULTLINE_ALERTS_TOPIC, else FAULTLINE_KAFKA_TOPIC; default sentry-envelopes
   --group <id>         FAULTLINE_ALERTS_GROUP            default faultline-alerts
   --rules <file>       FAULTLINE_ALERTS_RULES_FILE       YAML or JSON: rules, routes, channels
   --projects <ids>     FAULTLINE_ALERTS_PROJECTS         project ids counted (others skipped);
@@ -16,6 +19,12 @@ Usage: faultline-alerts [options]
   --dry-run            FAULTLINE_ALERTS_DRY_RUN          print what would be sent, send nothing
   --health-port <port> FAULTLINE_ALERTS_HEALTH_PORT      /healthz and /readyz for probes; default off
   --log-level <level>  FAULTLINE_ALERTS_LOG_LEVEL        debug, info, warn or error; default info
+  --kafka-ssl          TLS to the brokers (see below)
+Kafka connection: FAULTLINE_ALERTS_KAFKA_<X>, else FAULTLINE_KAFKA_<X>, for X in
+  CLIENT_ID, SSL, SSL_CA_FILE, SSL_CERT_FILE, SSL_KEY_FILE, SSL_KEY_PASSWORD, SSL_SERVERNAME,
+  SSL_REJECT_UNAUTHORIZED, SASL_MECHANISM (plain, scram-sha-256, scram-sha-512, oauthbearer),
+  SASL_USERNAME, SASL_PASSWORD, SASL_OAUTHBEARER_TOKEN_FILE, SASL_OAUTHBEARER_TOKEN_COMMAND;
+  every secret also as <NAME>_FILE. FAULTLINE_ALERTS_BROKERS is read until the next release.
 Channels (environment only; never logged):
   FAULTLINE_ALERTS_SLACK_WEBHOOK_URL, FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY,
   FAULTLINE_ALERTS_OPSGENIE_API_KEY (FAULTLINE_ALERTS_OPSGENIE_URL for the EU API),
@@ -39,6 +48,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         rules: { type: 'string' },
         projects: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'kafka-ssl': { type: 'boolean' },
         'health-port': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -52,16 +62,20 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stdout.write(HELP);
     return 0;
   }
-  const merged = { ...env };
-  const flag = (name: string, variable: string) => {
-    if (typeof values[name] === 'string') merged[variable] = values[name] as string;
+  // Flags are options: they win over variables, as in every Faultline component.
+  const text = (name: string) =>
+    typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined;
+  const list = (name: string) => (text(name) === undefined ? undefined : parseList(text(name) ?? ''));
+  const fromFlags: Partial<AlertsOptions> = {
+    ...(list('brokers') ? { brokers: list('brokers') } : {}),
+    ...(text('topic') ? { topic: text('topic') } : {}),
+    ...(text('group') ? { groupId: text('group') } : {}),
+    ...(list('projects') ? { projects: list('projects') } : {}),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+    ...(values['kafka-ssl'] ? { ssl: true } : {}),
   };
-  flag('brokers', 'FAULTLINE_ALERTS_BROKERS');
-  flag('topic', 'FAULTLINE_ALERTS_TOPIC');
-  flag('group', 'FAULTLINE_ALERTS_GROUP');
-  flag('rules', 'FAULTLINE_ALERTS_RULES_FILE');
-  flag('projects', 'FAULTLINE_ALERTS_PROJECTS');
-  if (values['dry-run']) merged.FAULTLINE_ALERTS_DRY_RUN = 'true';
+  const merged = { ...env };
+  if (text('rules')) merged.FAULTLINE_ALERTS_RULES_FILE = text('rules');
   const logLevel = (
     typeof values['log-level'] === 'string' ? values['log-level'] : env.FAULTLINE_ALERTS_LOG_LEVEL
   )?.toLowerCase();
@@ -82,7 +96,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   let service: ReturnType<typeof createAlertsService>;
   try {
-    service = createAlertsService({ logLevel: logLevel as 'info' | undefined }, merged);
+    service = createAlertsService({ ...fromFlags, logLevel: logLevel as 'info' | undefined }, merged);
   } catch (error) {
     if (error instanceof AlertsConfigError) {
       process.stderr.write(`faultline-alerts: ${error.message}\n`);

@@ -1,5 +1,5 @@
 import { createJsonLinesLogger, type Logger, prefixLogger, whileTopicUnknown } from '@faultline/contract';
-import { Kafka, type logCreator, logLevel, type Producer } from 'kafkajs';
+import { Kafka, type logCreator, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
@@ -63,10 +63,12 @@ export function createAlertsService(
   const config = resolveAlertsConfig(options, env);
   const logger = options.logger ?? createJsonLinesLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? Date.now;
+  for (const line of config.deprecations) logger.warn(line);
   const kafka = new Kafka({
     brokers: config.brokers,
-    clientId: 'faultline-alerts',
-    ssl: options.ssl,
+    clientId: options.clientId ?? config.connection.clientId ?? 'faultline-alerts',
+    ssl: options.ssl ?? config.connection.ssl,
+    sasl: options.sasl ?? (config.connection.sasl as SASLOptions | undefined),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
   });

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import {
+  createSettingsReader,
+  DEFAULT_ENVELOPE_TOPIC,
+  FaultlineError,
+  type KafkaConnection,
+  parseBrokers,
+  resolveKafkaConnection,
+} from '@faultline/contract';
 import { parse as parseYaml } from 'yaml';
 import type { AlertRulesOptions } from './alert-evaluator.js';
 import type { AlertRuleName } from './alert-transition.js';
@@ -34,16 +41,23 @@ const NUMBERS: Record<AlertRuleName, [key: string, variable: string, min: number
   ],
 };
 
-/** Every problem at once, each naming the setting, so one start-up fixes them all. */
-export class AlertsConfigError extends Error {
+/**
+ * Every problem at once, each naming the setting, so one start-up fixes them all. Its `code` is
+ * `FAULTLINE_CONFIG`, as every Faultline configuration error's.
+ */
+export class AlertsConfigError extends FaultlineError {
   constructor(readonly problems: string[]) {
-    super(`invalid alerts configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('FAULTLINE_CONFIG', `invalid alerts configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'AlertsConfigError';
   }
 }
 
 export interface ResolvedAlertsConfig {
   brokers: string[];
+  /** TLS, SASL and client id, as every component reads them. Holds secrets: never log it. */
+  connection: KafkaConnection;
+  /** Old variables still read, for the log. */
+  deprecations: string[];
   topic: string;
   groupId: string;
   stateTopic: string;
@@ -60,9 +74,11 @@ export interface ResolvedAlertsConfig {
 }
 
 /**
- * Options, then the rule file (`FAULTLINE_ALERTS_RULES_FILE`, YAML or JSON, with the shape of
- * `AlertsOptions` less the Kafka settings), then `FAULTLINE_ALERTS_*` variables, each overriding
- * the one before. Throws an {@link AlertsConfigError} listing every problem.
+ * One precedence, as every Faultline component: an option (the CLI's flags become options), then
+ * a `FAULTLINE_ALERTS_*` variable, then the rule file (`FAULTLINE_ALERTS_RULES_FILE`, YAML or
+ * JSON, with the shape of `AlertsOptions` less the Kafka settings), then the default. The Kafka
+ * connection is read by the contract's resolver (`FAULTLINE_ALERTS_KAFKA_*`, then
+ * `FAULTLINE_KAFKA_*`). Throws an {@link AlertsConfigError} listing every problem.
  */
 export function resolveAlertsConfig(
   options: Partial<AlertsOptions> = {},
@@ -96,9 +112,8 @@ export function resolveAlertsConfig(
       rules[rule] = false;
       continue;
     }
-    const settings: Record<string, number> = {
-      ...(object(fromOptions, `options.rules.${rule}`, problems) as object),
-    };
+    const optionSettings = object(fromOptions, `options.rules.${rule}`, problems);
+    const settings: Record<string, number> = {};
     const fileSettings = object(fromFile, `rule file: rules.${rule}`, problems);
     const known = NUMBERS[rule].map(([key]) => key);
     for (const [key, value] of Object.entries(fileSettings)) {
@@ -109,10 +124,12 @@ export function resolveAlertsConfig(
       settings[key] = value as number;
     }
     for (const [key, variable, min, max] of NUMBERS[rule]) {
-      const raw = env[variable];
-      const value = raw !== undefined && raw.trim() !== '' ? Number(raw) : settings[key];
+      const option = optionSettings[key];
+      const raw = option === undefined ? env[variable] : undefined;
+      const fromEnv = raw !== undefined && raw.trim() !== '';
+      const value = option !== undefined ? option : fromEnv ? Number(raw) : settings[key];
       if (value === undefined) continue;
-      const where = raw !== undefined && raw.trim() !== '' ? variable : `rules.${rule}.${key}`;
+      const where = fromEnv ? variable : `rules.${rule}.${key}`;
       if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
         problems.push(`${where}=${JSON.stringify(raw ?? value)}: expected a number from ${min} to ${max}`);
         continue;
@@ -154,8 +171,8 @@ export function resolveAlertsConfig(
 
   const configured = CHANNELS.filter((name) => channels[name] !== undefined);
   const dryRun =
-    parseFlag(env.FAULTLINE_ALERTS_DRY_RUN, 'FAULTLINE_ALERTS_DRY_RUN', problems) ??
     options.dryRun ??
+    parseFlag(env.FAULTLINE_ALERTS_DRY_RUN, 'FAULTLINE_ALERTS_DRY_RUN', problems) ??
     file.dryRun === true;
   const fileRoutes = object(file.routes, 'rule file: routes', problems);
   const routes = {} as Record<AlertRuleName, ChannelName[]>;
@@ -183,18 +200,34 @@ export function resolveAlertsConfig(
     );
   }
 
-  const brokers = (env.FAULTLINE_ALERTS_BROKERS?.split(',') ?? options.brokers ?? [])
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0)
-    problems.push('FAULTLINE_ALERTS_BROKERS (or --brokers): expected host:port pairs');
-  const topic = env.FAULTLINE_ALERTS_TOPIC?.trim() || options.topic || DEFAULT_ENVELOPE_TOPIC;
+  const settings = createSettingsReader({ env });
+  const connection = resolveKafkaConnection(settings, {
+    component: 'ALERTS',
+    requireBrokers: options.brokers === undefined,
+    readBrokers: options.brokers === undefined,
+    deprecated: { BROKERS: 'FAULTLINE_ALERTS_BROKERS' },
+  });
+  for (const p of settings.problems) problems.push(`${p.source}=${p.value}: expected ${p.expected}`);
+  let brokers = connection.brokers;
+  if (options.brokers !== undefined) {
+    const parsed = parseBrokers(options.brokers);
+    if (parsed.ok) brokers = parsed.value;
+    else
+      problems.push(
+        `brokers (or --brokers)=${JSON.stringify(options.brokers.join(','))}: expected ${parsed.expected}`,
+      );
+  }
+  const topic =
+    options.topic ||
+    env.FAULTLINE_ALERTS_TOPIC?.trim() ||
+    env.FAULTLINE_KAFKA_TOPIC?.trim() ||
+    DEFAULT_ENVELOPE_TOPIC;
   const lookback =
     options.lookbackMinutes ?? (typeof file.lookbackMinutes === 'number' ? file.lookbackMinutes : 65);
   if (!Number.isInteger(lookback) || lookback < 1)
     problems.push('lookbackMinutes: expected a whole number of at least 1');
 
-  const projectList = (env.FAULTLINE_ALERTS_PROJECTS?.split(',') ?? options.projects)
+  const projectList = (options.projects ?? env.FAULTLINE_ALERTS_PROJECTS?.split(','))
     ?.map((p) => String(p).trim())
     .filter(Boolean);
   for (const project of projectList ?? []) {
@@ -206,10 +239,12 @@ export function resolveAlertsConfig(
 
   if (problems.length > 0) throw new AlertsConfigError(problems);
   return {
+    connection,
+    deprecations: settings.deprecations,
     projects: projectList ? new Set(projectList) : undefined,
     brokers,
     topic,
-    groupId: env.FAULTLINE_ALERTS_GROUP?.trim() || options.groupId || 'faultline-alerts',
+    groupId: options.groupId || env.FAULTLINE_ALERTS_GROUP?.trim() || 'faultline-alerts',
     stateTopic: options.stateTopic ?? `${topic}.alerts-state`,
     leaderTopic: `${options.stateTopic ?? `${topic}.alerts-state`}.leader`,
     rules,

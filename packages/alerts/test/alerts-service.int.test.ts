@@ -312,7 +312,7 @@ describe('alerts on the envelope topic, on true volume', () => {
       args: ['--topic', topic, '--dry-run', '--health-port', String(port), '--projects', '42'],
       env: {
         PATH: process.env.PATH,
-        FAULTLINE_ALERTS_BROKERS: inject('kafkaBrokers').join(','),
+        FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
         FAULTLINE_ALERTS_GROUP: uniqueName('alerts-probes'),
         FAULTLINE_ALERTS_LOG_LEVEL: 'warn',
       },

@@ -12,7 +12,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 const ENV = {
-  FAULTLINE_ALERTS_BROKERS: 'kafka:9092',
+  FAULTLINE_KAFKA_BROKERS: 'kafka:9092',
   FAULTLINE_ALERTS_WEBHOOK_URL: 'https://hooks.example/abc',
 };
 
@@ -81,18 +81,17 @@ routes:
       'slack: its URL is not an http(s) URL',
       'routes.degradation: pagerduty is not configured',
       'routes.degradation: "email" is not a channel (slack, pagerduty, opsgenie, webhook)',
-      'FAULTLINE_ALERTS_BROKERS (or --brokers): expected host:port pairs',
+      'FAULTLINE_ALERTS_KAFKA_BROKERS or FAULTLINE_KAFKA_BROKERS=(not set): expected host:port pairs separated by commas',
     ]);
     expect((error as Error).message).not.toContain('SECRETPATH');
   });
 
   it('needs a channel unless it is a dry run', () => {
-    expect(() => resolveAlertsConfig({}, { FAULTLINE_ALERTS_BROKERS: 'k:9092' })).toThrow(
+    expect(() => resolveAlertsConfig({}, { FAULTLINE_KAFKA_BROKERS: 'k:9092' })).toThrow(
       /no channel configured/,
     );
     expect(
-      resolveAlertsConfig({}, { FAULTLINE_ALERTS_BROKERS: 'k:9092', FAULTLINE_ALERTS_DRY_RUN: 'true' })
-        .dryRun,
+      resolveAlertsConfig({}, { FAULTLINE_KAFKA_BROKERS: 'k:9092', FAULTLINE_ALERTS_DRY_RUN: 'true' }).dryRun,
     ).toBe(true);
   });
 
@@ -106,7 +105,7 @@ routes:
       process.stderr.write = write;
     }
     expect(written.join('')).toMatch(/FAULTLINE_ALERTS_RULES_FILE: cannot read .*missing\.yaml \(ENOENT\)/);
-    expect(written.join('')).toContain('FAULTLINE_ALERTS_BROKERS (or --brokers)');
+    expect(written.join('')).toContain('FAULTLINE_ALERTS_KAFKA_BROKERS or FAULTLINE_KAFKA_BROKERS');
   });
 
   it('a dry run prints each request it would send, keys masked, and sends nothing', async () => {
@@ -132,5 +131,86 @@ routes:
     ]);
     expect(JSON.stringify(lines)).toContain('"routing_key":"****9876"');
     expect(JSON.stringify(lines)).not.toContain('ROUTINGKEY9876');
+  });
+});
+
+describe('alerts settings, as every Faultline component reads them', () => {
+  it('takes an option (a flag) over its variable, and a variable over the rule file', () => {
+    const rules = file(
+      'precedence.yaml',
+      'rules:\n  spike:\n    increasePercent: 300\n    minPerMinute: 7\n',
+    );
+    const config = resolveAlertsConfig(
+      {
+        brokers: ['flag:9092'],
+        topic: 'from-option',
+        groupId: 'g-option',
+        rules: { spike: { increasePercent: 500 } },
+      },
+      {
+        ...ENV,
+        FAULTLINE_ALERTS_RULES_FILE: rules,
+        FAULTLINE_ALERTS_TOPIC: 'from-env',
+        FAULTLINE_ALERTS_GROUP: 'g-env',
+        FAULTLINE_ALERTS_SPIKE_INCREASE_PERCENT: '400',
+        FAULTLINE_ALERTS_SPIKE_MIN_PER_MINUTE: '9',
+      },
+    );
+    expect(config).toMatchObject({ brokers: ['flag:9092'], topic: 'from-option', groupId: 'g-option' });
+    expect(config.rules.spike).toMatchObject({ increasePercent: 500, minPerMinute: 9 });
+  });
+
+  it('reads SASL over TLS from its own variables, then the shared ones, secrets from files', () => {
+    const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const password = file('password', 'alerts-secret\n');
+    const config = resolveAlertsConfig(
+      {},
+      {
+        ...ENV,
+        FAULTLINE_KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        FAULTLINE_KAFKA_SASL_USERNAME: 'services',
+        FAULTLINE_ALERTS_KAFKA_SASL_USERNAME: 'alerts',
+        FAULTLINE_ALERTS_KAFKA_SASL_PASSWORD_FILE: password,
+        FAULTLINE_KAFKA_SSL_CA_FILE: ca,
+      },
+    );
+    expect(config.connection.sasl).toEqual({
+      mechanism: 'scram-sha-256',
+      username: 'alerts',
+      password: 'alerts-secret',
+    });
+    expect(config.connection.ssl).toMatchObject({
+      ca: expect.stringContaining('BEGIN CERTIFICATE'),
+      rejectUnauthorized: true,
+    });
+  });
+
+  it('still reads FAULTLINE_ALERTS_BROKERS, saying it is deprecated', () => {
+    const config = resolveAlertsConfig(
+      {},
+      { FAULTLINE_ALERTS_BROKERS: 'old:9092', FAULTLINE_ALERTS_DRY_RUN: '1' },
+    );
+    expect(config.brokers).toEqual(['old:9092']);
+    expect(config.deprecations).toEqual([
+      'FAULTLINE_ALERTS_BROKERS is deprecated and will be removed in the next release: use FAULTLINE_ALERTS_KAFKA_BROKERS or FAULTLINE_KAFKA_BROKERS',
+    ]);
+  });
+
+  it('fails with code FAULTLINE_CONFIG, naming the mechanism setting and never the password', () => {
+    let caught: unknown;
+    try {
+      resolveAlertsConfig(
+        {},
+        { ...ENV, FAULTLINE_KAFKA_SASL_MECHANISM: 'gssapi', FAULTLINE_KAFKA_SASL_PASSWORD: 'hunter2' },
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AlertsConfigError);
+    expect((caught as AlertsConfigError).code).toBe('FAULTLINE_CONFIG');
+    expect((caught as Error).message).toContain(
+      'FAULTLINE_KAFKA_SASL_MECHANISM="gssapi": expected one of plain',
+    );
+    expect((caught as Error).message).not.toContain('hunter2');
   });
 });

@@ -19,6 +19,7 @@ export {
   parseEnvelopeBytes,
   serializeEnvelopeBytes,
 } from './envelope-bytes.js';
+export { FaultlineError, type FaultlineErrorCode } from './faultline-error.js';
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
 export { jsonDeeperThan } from './json-depth.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';
@@ -39,6 +40,34 @@ export {
   messageKey,
   SCHEMA_VERSION,
 } from './message-contract.js';
+export { ConfigError, type ConfigProblem } from './settings/config-error.js';
+export {
+  type Parsed,
+  parseBoolean,
+  parseBrokers,
+  parseCount,
+  parseEnum,
+  parseList,
+  parseMillis,
+  parseName,
+  parseRate,
+  parseUrl,
+} from './settings/parse-setting.js';
+export {
+  describeKafkaConnection,
+  type KafkaConnection,
+  type KafkaSasl,
+  type KafkaSaslMechanism,
+  type KafkaTls,
+  type ResolveKafkaConnectionOptions,
+  resolveKafkaConnection,
+} from './settings/resolve-kafka-connection.js';
+export {
+  createSettingsReader,
+  type SettingsReader,
+  type SettingsSources,
+  type SettingText,
+} from './settings/settings-reader.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';

@@ -1,3 +1,4 @@
+import { FaultlineError } from './faultline-error.js';
 import { isTopicNotKnownYet } from './while-topic-unknown.js';
 
 /** The part of a KafkaJS admin client this needs (structural, so contract does not import kafkajs). */
@@ -34,7 +35,10 @@ export async function waitForTopicLeaders(
       last = (error as { type: string }).type;
     }
     if (Date.now() + delay > deadline) {
-      throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`);
+      throw new FaultlineError(
+        'FAULTLINE_KAFKA_TOPICS',
+        `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '@faultline/contract';
 import { detectApp } from './detect-app.js';
 import { resolveConfig } from './resolve-config.js';
 

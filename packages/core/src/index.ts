@@ -1,9 +1,13 @@
 // The KafkaJS instrumentation is at `@faultline/core/kafkajs` (see kafkajs.ts).
 
-export type { DsnParts } from '@faultline/contract';
-export { parseDsn, redactDsn } from '@faultline/contract';
-export type { ConfigProblem } from './config-error.js';
-export { ConfigError } from './config-error.js';
+export type { ConfigProblem, DsnParts } from '@faultline/contract';
+export {
+  ConfigError,
+  FaultlineError,
+  type FaultlineErrorCode,
+  parseDsn,
+  redactDsn,
+} from '@faultline/contract';
 export type { AppInfo } from './detect-app.js';
 export { detectApp } from './detect-app.js';
 export { COMMIT_VARIABLES, detectCommit } from './detect-commit.js';

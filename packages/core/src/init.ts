@@ -9,7 +9,7 @@
  * later `initObservability()` call, which returns it. Bad settings end the process at start-up
  * with every problem listed and exit status 78 (EX_CONFIG), before the app runs half-observed.
  */
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '@faultline/contract';
 import { initObservability } from './init-observability.js';
 
 /** sysexits.h: a configuration error. */

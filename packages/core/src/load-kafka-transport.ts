@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '@faultline/contract';
 
 type KafkaTransportModule = typeof import('@faultline/kafka-transport');
 

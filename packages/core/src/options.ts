@@ -1,3 +1,4 @@
+import type { KafkaSasl, KafkaTls } from '@faultline/contract';
 import type { ErrorPolicyOptions, TraceRule } from '@faultline/sampling';
 import type { StringRuleName } from '@faultline/scrubbing';
 import type { NodeOptions } from '@sentry/node';
@@ -122,10 +123,21 @@ export interface FaultlineOptions {
   kafka?: {
     /** Env: `FAULTLINE_KAFKA_TOPIC`. @default 'sentry-envelopes' */
     topic?: string;
-    /** TLS to the brokers. Env: `FAULTLINE_KAFKA_SSL`. @default false */
-    ssl?: boolean;
-    /** Env: `FAULTLINE_KAFKA_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD` or `_PASSWORD_FILE`. @default none */
-    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+    /** Env: `FAULTLINE_KAFKA_CLIENT_ID`. @default the service name */
+    clientId?: string;
+    /**
+     * TLS to the brokers: `true`, or a CA, client certificate and key, server name.
+     * Env: `FAULTLINE_KAFKA_SSL`, `_SSL_CA_FILE`, `_SSL_CERT_FILE`, `_SSL_KEY_FILE`,
+     * `_SSL_KEY_PASSWORD`, `_SSL_SERVERNAME`, `_SSL_REJECT_UNAUTHORIZED`. @default false
+     */
+    ssl?: boolean | KafkaTls;
+    /**
+     * SASL PLAIN, SCRAM-SHA-256/512 (username and password) or OAUTHBEARER (an
+     * `oauthBearerProvider` of your own). Env: `FAULTLINE_KAFKA_SASL_MECHANISM`, `_USERNAME`,
+     * `_PASSWORD` (each also `_FILE`), `_OAUTHBEARER_TOKEN_FILE`, `_OAUTHBEARER_TOKEN_COMMAND`.
+     * @default none
+     */
+    sasl?: KafkaSasl;
   };
 
   /**

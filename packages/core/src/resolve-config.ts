@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parseDsn, redactDsn } from '@faultline/contract';
+import {
+  ConfigError,
+  type ConfigProblem,
+  type Parsed,
+  parseBoolean,
+  parseBrokers,
+  parseCount,
+  parseDsn,
+  parseMillis,
+  parseName,
+  parseRate,
+  redactDsn,
+} from '@faultline/contract';
 import {
   DEFAULT_RULES,
   OPT_IN_RULES,
@@ -9,19 +21,9 @@ import {
   type ScrubOptions,
   type StringRuleName,
 } from '@faultline/scrubbing';
-import { ConfigError, type ConfigProblem } from './config-error.js';
 import { type AppInfo, detectApp } from './detect-app.js';
 import { detectCommit } from './detect-commit.js';
 import type { FaultlineOptions, TransportKind } from './options.js';
-import {
-  type Parsed,
-  parseBoolean,
-  parseBrokers,
-  parseCount,
-  parseMillis,
-  parseName,
-  parseRate,
-} from './parse-env-value.js';
 import { type ResolvedKafka, resolveKafka } from './resolve-kafka.js';
 import { type ResolvedSampling, resolveSampling } from './resolve-sampling.js';
 import { collectRuntimeContext, type RuntimeContext } from './runtime-context.js';
@@ -246,7 +248,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
   );
 
   const sampling = resolveSampling(options.sampling, env, tracesSampleRate, problems);
-  const kafka = resolveKafka(options, fromEnv, readFile, service, problems);
+  const kafka = resolveKafka(options, fromEnv, env, readFile, service, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 

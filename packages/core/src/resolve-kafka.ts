@@ -1,32 +1,35 @@
-import { DEFAULT_ENVELOPE_TOPIC } from '@faultline/contract';
+import {
+  type ConfigProblem,
+  createSettingsReader,
+  DEFAULT_ENVELOPE_TOPIC,
+  type KafkaSasl,
+  type KafkaTls,
+  resolveKafkaConnection,
+} from '@faultline/contract';
 import { defaultSpoolDir } from '@faultline/spool';
-import type { ConfigProblem } from './config-error.js';
 import type { FaultlineOptions } from './options.js';
-import { parseBoolean } from './parse-env-value.js';
 
 /** The Kafka transport's settings, resolved. Credentials are here: never log this object. */
 export interface ResolvedKafka {
   topic: string;
   clientId: string;
-  ssl: boolean;
-  sasl:
-    | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-    | undefined;
+  ssl: boolean | KafkaTls;
+  sasl: KafkaSasl | undefined;
   /** The disk buffer, or false for none. */
   spool: { dir: string; maxBytes: number } | false;
 }
 
-const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
- * Reads the Kafka transport's options and variables (`FAULTLINE_KAFKA_TOPIC`, `_SSL`, `_SASL_*`,
- * `FAULTLINE_SPOOL_DIR`, `FAULTLINE_SPOOL_MAX_BYTES`), options winning. A SASL password is
- * never shown in a problem, only whether it was set.
+ * Reads the Kafka transport's options and variables (`FAULTLINE_KAFKA_TOPIC`, `_CLIENT_ID`,
+ * `_SSL*`, `_SASL_*` through the contract's one connection resolver, `FAULTLINE_SPOOL_DIR`,
+ * `FAULTLINE_SPOOL_MAX_BYTES`), options winning. A secret is never shown in a problem.
  */
 export function resolveKafka(
   options: FaultlineOptions,
   fromEnv: (name: string) => string | undefined,
+  env: Record<string, string | undefined>,
   readFile: (path: string) => string,
   service: string,
   problems: ConfigProblem[],
@@ -41,56 +44,14 @@ export function resolveKafka(
     });
   }
 
-  let ssl = kafka.ssl ?? false;
-  const sslText = fromEnv('FAULTLINE_KAFKA_SSL');
-  if (kafka.ssl === undefined && sslText !== undefined) {
-    const parsed = parseBoolean(sslText);
-    if (parsed.ok) ssl = parsed.value;
-    else
-      problems.push({
-        source: 'FAULTLINE_KAFKA_SSL',
-        value: JSON.stringify(sslText),
-        expected: parsed.expected,
-      });
-  }
-
-  let sasl: ResolvedKafka['sasl'];
-  if (kafka.sasl) {
-    sasl = kafka.sasl;
-  } else {
-    const mechanism = fromEnv('FAULTLINE_KAFKA_SASL_MECHANISM')?.trim().toLowerCase();
-    const username = fromEnv('FAULTLINE_KAFKA_SASL_USERNAME');
-    let password = fromEnv('FAULTLINE_KAFKA_SASL_PASSWORD');
-    const passwordFile = fromEnv('FAULTLINE_KAFKA_SASL_PASSWORD_FILE');
-    if (password === undefined && passwordFile !== undefined) {
-      try {
-        password = readFile(passwordFile).trim();
-      } catch (error) {
-        problems.push({
-          source: 'FAULTLINE_KAFKA_SASL_PASSWORD_FILE',
-          value: `${JSON.stringify(passwordFile)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-          expected: 'the path of a readable file holding the password',
-        });
-      }
-    }
-    if (mechanism !== undefined) {
-      if (!(MECHANISMS as readonly string[]).includes(mechanism)) {
-        problems.push({
-          source: 'FAULTLINE_KAFKA_SASL_MECHANISM',
-          value: JSON.stringify(mechanism),
-          expected: MECHANISMS.join(', '),
-        });
-      } else if (!username || !password) {
-        problems.push({
-          source: 'FAULTLINE_KAFKA_SASL_MECHANISM',
-          value: JSON.stringify(mechanism),
-          expected: `FAULTLINE_KAFKA_SASL_USERNAME and FAULTLINE_KAFKA_SASL_PASSWORD (or _PASSWORD_FILE) as well (username ${username ? 'set' : 'missing'}, password ${password ? 'set' : 'missing'})`,
-        });
-      } else {
-        sasl = { mechanism: mechanism as (typeof MECHANISMS)[number], username, password };
-      }
-    }
-  }
+  // TLS and SASL as the forwarder and the alerts read them (FAULTLINE_KAFKA_SSL_*, _SASL_*);
+  // an option replaces its variables.
+  const settings = createSettingsReader({ env, readFile });
+  const connection = resolveKafkaConnection(settings, { readBrokers: false, readFile });
+  problems.push(...settings.problems);
+  const ssl = kafka.ssl ?? connection.ssl ?? false;
+  const sasl = kafka.sasl ?? connection.sasl;
+  const clientId = kafka.clientId ?? connection.clientId ?? service.replace(/[^\w.-]/g, '_');
 
   let spool: ResolvedKafka['spool'] = false;
   const spoolSetting = options.spool === undefined ? fromEnv('FAULTLINE_SPOOL') : undefined;
@@ -118,5 +79,5 @@ export function resolveKafka(
     }
     spool = { dir, maxBytes };
   }
-  return { topic, clientId: service.replace(/[^\w.-]/g, '_'), ssl, sasl, spool };
+  return { topic, clientId, ssl, sasl, spool };
 }

@@ -1,3 +1,4 @@
+import type { ConfigProblem } from '@faultline/contract';
 import {
   type ErrorPolicyOptions,
   parsePeakHours,
@@ -5,7 +6,6 @@ import {
   parseTraceRules,
   type TraceRule,
 } from '@faultline/sampling';
-import type { ConfigProblem } from './config-error.js';
 import type { SamplingOptions } from './options.js';
 
 /** Sampling as Faultline runs it, after options and environment. */

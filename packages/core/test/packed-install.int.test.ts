@@ -293,7 +293,7 @@ describe('a Kafka pipeline, from the packed packages, with another @sentry/core 
         cwd: project,
         env: {
           PATH: process.env.PATH,
-          FAULTLINE_FORWARDER_BROKERS: brokers.join(','),
+          FAULTLINE_KAFKA_BROKERS: brokers.join(','),
           FAULTLINE_FORWARDER_ALLOWED_DSNS: sentry.dsn,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -377,7 +377,7 @@ await producer.disconnect();`,
         cwd: project,
         env: {
           PATH: process.env.PATH,
-          FAULTLINE_ALERTS_BROKERS: brokers.join(','),
+          FAULTLINE_KAFKA_BROKERS: brokers.join(','),
           FAULTLINE_ALERTS_GROUP: uniqueName('packed-alerts'),
         },
         stdio: ['ignore', 'pipe', 'pipe'],

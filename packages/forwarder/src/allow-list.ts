@@ -1,4 +1,4 @@
-import { type DsnParts, dsnHost, parseDsn, redactDsn } from '@faultline/contract';
+import { type DsnParts, dsnHost, FaultlineError, parseDsn, redactDsn } from '@faultline/contract';
 
 export interface AllowListConfig {
   /** Full DSNs or bare public keys. */
@@ -34,7 +34,8 @@ export function createAllowList(config: AllowListConfig): (dsn: DsnParts) => boo
       `${keys.size} allowed entr${keys.size === 1 ? 'y is a bare public key' : 'ies are bare public keys'}: without an upstream every entry must bind a host. Give full DSNs, set allowedHosts (FAULTLINE_FORWARDER_ALLOWED_HOSTS), or set an upstream (FAULTLINE_FORWARDER_UPSTREAM)`,
     );
   }
-  if (problems.length > 0) throw new Error(`forwarder allow-list: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new FaultlineError('FAULTLINE_CONFIG', `forwarder allow-list: ${problems.join('; ')}`);
   return (dsn) => {
     if (full.has(identity(dsn))) return true;
     if (!keys.has(dsn.publicKey)) return false;

@@ -1,8 +1,20 @@
 import { parseArgs } from 'node:util';
+import {
+  ConfigError,
+  createSettingsReader,
+  type Parsed,
+  parseCount,
+  parseEnum,
+  parseList,
+  parseUrl,
+  resolveKafkaConnection,
+  type SettingsReader,
+  type SettingText,
+} from '@faultline/contract';
 import { parseKeyList, parseScrubSetting } from '@faultline/scrubbing';
 import { createForwarder } from './create-forwarder.js';
 import type { ForwarderOptions } from './forwarder-options.js';
-import { isLogLevel } from './logger.js';
+import type { StartFrom } from './place-new-group.js';
 
 const HELP = `faultline-forwarder: delivers Sentry envelopes from Kafka to Sentry ingest (or a Relay)
 
@@ -10,13 +22,17 @@ Usage:
   faultline-forwarder [run] [options]          consume and deliver until SIGTERM/SIGINT
   faultline-forwarder replay --from <time> [--to <time>] [--dead-letters] [options]
                                                deliver again the envelopes of a time window
-Options (each also an environment variable):
-  --brokers <list>          FAULTLINE_FORWARDER_BROKERS           host:port,host:port (required)
+Options (each also an environment variable; a flag wins over its variable):
+  --brokers <list>          FAULTLINE_FORWARDER_KAFKA_BROKERS, else FAULTLINE_KAFKA_BROKERS
+                                                                  host:port,host:port (required)
   --allowed-dsns <list>     FAULTLINE_FORWARDER_ALLOWED_DSNS      full DSNs, or public keys (required)
   --allowed-hosts <list>    FAULTLINE_FORWARDER_ALLOWED_HOSTS     hosts public keys may be sent to (host or
                                                                   host:port); needed for bare keys without --upstream
-  --topic <name>            FAULTLINE_FORWARDER_TOPIC             default sentry-envelopes
+  --topic <name>            FAULTLINE_FORWARDER_TOPIC, else FAULTLINE_KAFKA_TOPIC; default sentry-envelopes
   --group <id>              FAULTLINE_FORWARDER_GROUP             default faultline-forwarder
+  --start-from <where>      FAULTLINE_FORWARDER_START_FROM        where a group that never committed starts:
+                                                                  earliest (default; warns when that re-sends
+                                                                  more than the last hour), latest, or a time
   --dead-letter-topic <t>   FAULTLINE_FORWARDER_DEAD_LETTER_TOPIC default <topic>.dead-letter
   --upstream <url>          FAULTLINE_FORWARDER_UPSTREAM          send to this Relay instead of each DSN's host
   --max-in-flight <n>       FAULTLINE_FORWARDER_MAX_IN_FLIGHT     envelopes being delivered at once, default 256
@@ -25,16 +41,21 @@ Options (each also an environment variable):
   --max-rate-limit-wait-ms <n> FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS  longest rate limit held for;
                                                                   longer ones drop (and report) the
                                                                   limited items; default 60000
-  --scrub [rules]           FAULTLINE_FORWARDER_SCRUB             scrub secrets before delivery: on (the default
-                                                                  rules), off, or FAULTLINE_SCRUB's grammar (email,ip);
+  --scrub [rules]           FAULTLINE_FORWARDER_SCRUB             scrub secrets before delivery; off unless set.
+                                                                  Bare --scrub or "on": the default rules; "off";
+                                                                  or FAULTLINE_SCRUB's grammar (email,ip).
                                                                   FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
   --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
   --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS how long a dead instance keeps its
                                                                   partitions, default 10000
   --log-level <level>       FAULTLINE_FORWARDER_LOG_LEVEL         debug, info, warn or error; default info
-  --kafka-ssl               FAULTLINE_FORWARDER_KAFKA_SSL         TLS to the brokers
-  SASL: FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM, _USERNAME, _PASSWORD (environment only)
+  --kafka-ssl               TLS to the brokers (see below)
+Kafka connection: FAULTLINE_FORWARDER_KAFKA_<X>, else FAULTLINE_KAFKA_<X>, for X in
+  CLIENT_ID, SSL, SSL_CA_FILE, SSL_CERT_FILE, SSL_KEY_FILE, SSL_KEY_PASSWORD, SSL_SERVERNAME,
+  SSL_REJECT_UNAUTHORIZED, SASL_MECHANISM (plain, scram-sha-256, scram-sha-512, oauthbearer),
+  SASL_USERNAME, SASL_PASSWORD, SASL_OAUTHBEARER_TOKEN_FILE, SASL_OAUTHBEARER_TOKEN_COMMAND;
+  every secret also as <NAME>_FILE. FAULTLINE_FORWARDER_BROKERS is read until the next release.
   -h, --help
 Times for replay: ISO 8601 (2026-11-25T10:00:00Z) or epoch milliseconds.
 `;
@@ -57,14 +78,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stderr.write(`faultline-forwarder: unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
-  const problems: string[] = [];
-  const options = resolveOptions(parsed.values, env, problems);
-  if (problems.length > 0 || !options) {
+  const { options, settings } = resolveOptions(parsed.values, env);
+  if (settings.problems.length > 0) {
     process.stderr.write(
-      `faultline-forwarder: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      `faultline-forwarder: ${new ConfigError(settings.problems, 'the configuration').message}\n`,
     );
     return 2;
   }
+  for (const line of settings.deprecations) process.stderr.write(`faultline-forwarder: ${line}\n`);
   let failure: Error | undefined;
   let forwarder: ReturnType<typeof createForwarder>;
   let fatal: () => void = () => undefined;
@@ -120,9 +141,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return 0;
 }
 
-function parse(argv: string[]) {
+export function parse(argv: string[]) {
+  // parseArgs wants a value after a string flag; a bare `--scrub` is documented as "on".
+  const args = argv.map((arg, i) =>
+    arg === '--scrub' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-')) ? '--scrub=on' : arg,
+  );
   return parseArgs({
-    args: argv,
+    args,
     allowPositionals: true,
     options: {
       brokers: { type: 'string' },
@@ -142,6 +167,7 @@ function parse(argv: string[]) {
       'metrics-port': { type: 'string' },
       concurrency: { type: 'string' },
       'kafka-ssl': { type: 'boolean' },
+      'start-from': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       'dead-letters': { type: 'boolean' },
@@ -150,140 +176,83 @@ function parse(argv: string[]) {
   });
 }
 
-function resolveOptions(
+/** Flags over variables, through the contract's reader: the precedence every component follows. */
+export function resolveOptions(
   values: ReturnType<typeof parse>['values'],
   env: Record<string, string | undefined>,
-  problems: string[],
-): ForwarderOptions | undefined {
-  const pick = (flag: keyof typeof values, variable: string) => {
-    const value = values[flag];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    const fromEnv = env[variable];
-    return fromEnv && fromEnv.trim() !== '' ? fromEnv.trim() : undefined;
-  };
-  const list = (text: string | undefined) =>
-    (text ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const integer = (text: string | undefined, name: string, min: number) => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (Number.isInteger(n) && n >= min) return n;
-    problems.push(`${name}=${JSON.stringify(text)}: expected a whole number, at least ${min}`);
-    return undefined;
-  };
+): { options: ForwarderOptions; settings: SettingsReader } {
+  // A bare `--scrub` (or `--scrub=`) means the default rules, as the help says.
+  const flags = { ...values, scrub: values.scrub === '' ? 'on' : values.scrub };
+  const settings = createSettingsReader({ env, flags });
+  const names = (flag: string, variable: string) => [`--${flag}`, `FAULTLINE_FORWARDER_${variable}`];
+  const text = (flag: string, variable: string) => settings.text(names(flag, variable))?.value;
+  const count = (flag: string, variable: string, min: number) =>
+    settings.parse(names(flag, variable), (t) => parseCount(t, min, Number.MAX_SAFE_INTEGER));
 
-  const brokers = list(pick('brokers', 'FAULTLINE_FORWARDER_BROKERS'));
-  if (brokers.length === 0)
-    problems.push('FAULTLINE_FORWARDER_BROKERS (or --brokers): expected host:port pairs');
-  const allowedDsns = list(pick('allowed-dsns', 'FAULTLINE_FORWARDER_ALLOWED_DSNS'));
+  const connection = resolveKafkaConnection(settings, {
+    component: 'FORWARDER',
+    requireBrokers: true,
+    deprecated: { BROKERS: 'FAULTLINE_FORWARDER_BROKERS' },
+  });
+  const allowedDsns = parseList(text('allowed-dsns', 'ALLOWED_DSNS') ?? '');
   if (allowedDsns.length === 0) {
-    problems.push(
-      'FAULTLINE_FORWARDER_ALLOWED_DSNS (or --allowed-dsns): expected at least one public key or DSN',
+    settings.problem(
+      'FAULTLINE_FORWARDER_ALLOWED_DSNS (or --allowed-dsns)',
+      '(not set)',
+      'at least one public key or DSN',
     );
   }
-  const allowedHosts = list(pick('allowed-hosts', 'FAULTLINE_FORWARDER_ALLOWED_HOSTS'));
-  const logLevel = pick('log-level', 'FAULTLINE_FORWARDER_LOG_LEVEL')?.toLowerCase();
-  if (logLevel !== undefined && !isLogLevel(logLevel)) {
-    problems.push(
-      `FAULTLINE_FORWARDER_LOG_LEVEL=${JSON.stringify(logLevel)}: expected debug, info, warn or error`,
-    );
-  }
-  const upstream = pick('upstream', 'FAULTLINE_FORWARDER_UPSTREAM');
-  if (upstream !== undefined) {
-    try {
-      const url = new URL(upstream);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      problems.push(`FAULTLINE_FORWARDER_UPSTREAM=${JSON.stringify(upstream)}: expected an http(s) URL`);
-    }
-  }
-  const scrub = resolveScrub(pick('scrub', 'FAULTLINE_FORWARDER_SCRUB'), env, problems);
-  const mechanism = env.FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM?.trim().toLowerCase();
-  let sasl: ForwarderOptions['sasl'];
-  if (mechanism) {
-    const username = env.FAULTLINE_FORWARDER_KAFKA_SASL_USERNAME;
-    const password = env.FAULTLINE_FORWARDER_KAFKA_SASL_PASSWORD;
-    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
-      problems.push(
-        `FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM=${JSON.stringify(mechanism)}: expected plain, scram-sha-256 or scram-sha-512`,
-      );
-    } else if (!username || !password) {
-      problems.push('FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM: needs _USERNAME and _PASSWORD as well');
-    } else {
-      sasl = { mechanism, username, password } as ForwarderOptions['sasl'];
-    }
-  }
+  const logLevel = settings.parse(names('log-level', 'LOG_LEVEL'), (t) => parseEnum(t, LOG_LEVELS));
+  const upstream = settings.parse(names('upstream', 'UPSTREAM'), (t) => parseUrl(t));
+  const scrubText = settings.text(names('scrub', 'SCRUB'));
   const options: ForwarderOptions = {
-    brokers,
+    brokers: connection.brokers,
+    clientId: connection.clientId,
+    ssl: connection.ssl,
+    sasl: connection.sasl as ForwarderOptions['sasl'],
     allowedDsns,
-    allowedHosts,
-    logLevel: logLevel !== undefined && isLogLevel(logLevel) ? logLevel : undefined,
-    maxInFlight: integer(
-      pick('max-in-flight', 'FAULTLINE_FORWARDER_MAX_IN_FLIGHT'),
-      'FAULTLINE_FORWARDER_MAX_IN_FLIGHT',
-      1,
-    ),
-    maxRateLimitWaitMs: integer(
-      pick('max-rate-limit-wait-ms', 'FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS'),
-      'FAULTLINE_FORWARDER_MAX_RATE_LIMIT_WAIT_MS',
-      1,
-    ),
-    sessionTimeoutMs: integer(
-      pick('session-timeout-ms', 'FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS'),
-      'FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS',
-      1,
-    ),
-    topic: pick('topic', 'FAULTLINE_FORWARDER_TOPIC'),
-    groupId: pick('group', 'FAULTLINE_FORWARDER_GROUP'),
-    deadLetterTopic: pick('dead-letter-topic', 'FAULTLINE_FORWARDER_DEAD_LETTER_TOPIC'),
-    upstream,
-    maxEventsPerMinute: integer(
-      pick('max-events-per-minute', 'FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE'),
-      'FAULTLINE_FORWARDER_MAX_EVENTS_PER_MINUTE',
-      1,
-    ),
-    maxBreadcrumbs: integer(
-      pick('max-breadcrumbs', 'FAULTLINE_FORWARDER_MAX_BREADCRUMBS'),
-      'FAULTLINE_FORWARDER_MAX_BREADCRUMBS',
-      0,
-    ),
-    metricsPort: integer(
-      pick('metrics-port', 'FAULTLINE_FORWARDER_METRICS_PORT'),
-      'FAULTLINE_FORWARDER_METRICS_PORT',
-      0,
-    ),
-    concurrency: integer(
-      pick('concurrency', 'FAULTLINE_FORWARDER_CONCURRENCY'),
-      'FAULTLINE_FORWARDER_CONCURRENCY',
-      1,
-    ),
-    scrub,
-    ssl:
-      values['kafka-ssl'] === true ||
-      ['1', 'true', 'yes', 'on'].includes((env.FAULTLINE_FORWARDER_KAFKA_SSL ?? '').toLowerCase()),
-    sasl,
+    allowedHosts: parseList(text('allowed-hosts', 'ALLOWED_HOSTS') ?? ''),
+    logLevel,
+    maxInFlight: count('max-in-flight', 'MAX_IN_FLIGHT', 1),
+    maxRateLimitWaitMs: count('max-rate-limit-wait-ms', 'MAX_RATE_LIMIT_WAIT_MS', 1),
+    sessionTimeoutMs: count('session-timeout-ms', 'SESSION_TIMEOUT_MS', 1),
+    // The topic is the cluster's, so FAULTLINE_KAFKA_TOPIC (the services') names it too.
+    topic: settings.text(['--topic', 'FAULTLINE_FORWARDER_TOPIC', 'FAULTLINE_KAFKA_TOPIC'])?.value,
+    groupId: text('group', 'GROUP'),
+    deadLetterTopic: text('dead-letter-topic', 'DEAD_LETTER_TOPIC'),
+    upstream: upstream?.href,
+    maxEventsPerMinute: count('max-events-per-minute', 'MAX_EVENTS_PER_MINUTE', 1),
+    maxBreadcrumbs: count('max-breadcrumbs', 'MAX_BREADCRUMBS', 0),
+    metricsPort: settings.parse(names('metrics-port', 'METRICS_PORT'), (t) => parseCount(t, 0, 65535)),
+    concurrency: count('concurrency', 'CONCURRENCY', 1),
+    startFrom: settings.parse(names('start-from', 'START_FROM'), parseStartFrom),
+    scrub: scrubText ? resolveScrub(scrubText, settings) : undefined,
   };
-  return problems.length > 0 ? undefined : options;
+  return { options, settings };
 }
 
-/** `--scrub`: off unless asked; `on` (or an empty value) is the default rules. */
-function resolveScrub(
-  text: string | undefined,
-  env: Record<string, string | undefined>,
-  problems: string[],
-): ForwarderOptions['scrub'] {
-  if (text === undefined) return undefined;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+function parseStartFrom(text: string): Parsed<StartFrom> {
+  if (text === 'earliest' || text === 'latest') return { ok: true, value: text };
+  const date = parseTime(text);
+  if (date) return { ok: true, value: date };
+  return { ok: false, expected: 'earliest, latest, or a time (ISO 8601 or epoch milliseconds)' };
+}
+
+/** `--scrub`: off unless asked; `on` (or a bare flag) is the default rules. */
+function resolveScrub(found: SettingText, settings: SettingsReader): ForwarderOptions['scrub'] {
+  const text = found.value;
   const rules = parseScrubSetting(['on', 'true', '1'].includes(text.toLowerCase()) ? 'default' : text);
   if (!rules.ok) {
-    problems.push(`FAULTLINE_FORWARDER_SCRUB=${JSON.stringify(text)}: expected ${rules.expected}`);
+    settings.problem(found.source, JSON.stringify(text), rules.expected);
     return undefined;
   }
   const keys = (name: string) => {
-    const parsed = parseKeyList(env[name] ?? '');
+    const listed = settings.text([name]);
+    const parsed = parseKeyList(listed?.value ?? '');
     if (parsed.ok) return parsed.keys;
-    problems.push(`${name}: expected ${parsed.expected}`);
+    settings.problem(name, JSON.stringify(listed?.value), parsed.expected);
     return [];
   };
   if (rules.rules.length === 0) return false;

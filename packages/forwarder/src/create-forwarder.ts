@@ -75,7 +75,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   });
   const kafka = new Kafka({
     brokers: config.brokers,
-    clientId: 'faultline-forwarder',
+    clientId: options.clientId ?? 'faultline-forwarder',
     ssl: options.ssl,
     sasl: options.sasl,
     logLevel: options.logLevel === 'debug' ? logLevel.INFO : logLevel.WARN,
@@ -193,7 +193,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         producer,
         consumer,
         topic: config.topic,
-        fromBeginning: config.fromBeginning,
+        groupId: config.groupId,
+        startFrom: config.startFrom,
         concurrency: config.concurrency,
         loop,
         logger,

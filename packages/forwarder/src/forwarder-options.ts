@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { ScrubOptions } from '@faultline/scrubbing';
 import type { SASLOptions } from 'kafkajs';
 import type { Logger, LogLevel } from './logger.js';
+import type { StartFrom } from './place-new-group.js';
 import type { SizeLimits } from './size-limits.js';
 
 export interface ForwarderOptions {
@@ -87,10 +88,18 @@ export interface ForwarderOptions {
   outcomesIntervalMs?: number;
   /** Port for /metrics, /healthz and /readyz; 0 picks a free one; undefined: no server. Env: `FAULTLINE_FORWARDER_METRICS_PORT`. */
   metricsPort?: number;
-  /** Kafka TLS. Env: `FAULTLINE_FORWARDER_KAFKA_SSL`. @default false */
+  /**
+   * Kafka TLS. Env (the CLI): `FAULTLINE_FORWARDER_KAFKA_SSL*`, then `FAULTLINE_KAFKA_SSL*`
+   * (see docs/configuration.md). @default false
+   */
   ssl?: boolean | ConnectionOptions;
-  /** Kafka SASL. Env: `FAULTLINE_FORWARDER_KAFKA_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD`. @default none */
+  /**
+   * Kafka SASL: PLAIN, SCRAM-SHA-256/512 or OAUTHBEARER. Env (the CLI):
+   * `FAULTLINE_FORWARDER_KAFKA_SASL_*`, then `FAULTLINE_KAFKA_SASL_*`. @default none
+   */
   sasl?: SASLOptions;
+  /** Kafka client id. Env (the CLI): `FAULTLINE_FORWARDER_KAFKA_CLIENT_ID`. @default 'faultline-forwarder' */
+  clientId?: string;
   /**
    * Consumer session timeout: how long the group waits for an instance that died without leaving
    * (SIGKILL, OOM) before its partitions go to another; heartbeats go every second. Shorter means a
@@ -105,7 +114,15 @@ export interface ForwarderOptions {
    * @default 1 500 ms
    */
   stopGraceMs?: number;
-  /** Read the topic from its first offset when the group has none yet. @default true */
+  /**
+   * Where a group that has never committed starts: `'earliest'` (all the topic's retention,
+   * with a warning at start when that is more than the last hour), `'latest'` (only what is
+   * written from now on), or a `Date` (the first envelope written at or after it). A group that
+   * has committed always resumes where it stopped. Env: `FAULTLINE_FORWARDER_START_FROM`.
+   * @default 'earliest'
+   */
+  startFrom?: StartFrom;
+  /** @deprecated use `startFrom` (`true` is `'earliest'`, `false` is `'latest'`). */
   fromBeginning?: boolean;
   /** Lowest level logged. Env: `FAULTLINE_FORWARDER_LOG_LEVEL`. @default 'info' */
   logLevel?: LogLevel;

@@ -12,6 +12,7 @@ export type { LogEntry, Logger, LogLevel } from './logger.js';
 export type { ForwarderMetrics } from './metrics.js';
 export type { OffsetTracker } from './offset-tracker.js';
 export { createOffsetTracker } from './offset-tracker.js';
+export type { StartFrom } from './place-new-group.js';
 export type { ReplayProgress, ReplayWindow } from './replay.js';
 export type { PartitionOffset, ReplayRange } from './replay-window.js';
 export { replayRanges, replayTotal } from './replay-window.js';

@@ -1,7 +1,8 @@
-import { DEFAULT_ENVELOPE_TOPIC, type DsnParts, deadLetterTopicFor } from '@faultline/contract';
+import { ConfigError, DEFAULT_ENVELOPE_TOPIC, type DsnParts, deadLetterTopicFor } from '@faultline/contract';
 import { createScrubber, type Scrubber } from '@faultline/scrubbing';
 import { createAllowList } from './allow-list.js';
 import type { ForwarderOptions } from './forwarder-options.js';
+import type { StartFrom } from './place-new-group.js';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
 
 /** Every setting with its default applied: the one place defaults live. */
@@ -27,7 +28,7 @@ export interface ForwarderConfig {
   outcomesIntervalMs: number;
   sessionTimeoutMs: number;
   stopGraceMs: number;
-  fromBeginning: boolean;
+  startFrom: StartFrom;
 }
 
 /** Applies defaults and checks what can be checked before connecting; throws with every problem. */
@@ -95,8 +96,16 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     outcomesIntervalMs: positive('outcomesIntervalMs', options.outcomesIntervalMs, 10_000),
     sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 10_000),
     stopGraceMs: positive('stopGraceMs', options.stopGraceMs, 1500),
-    fromBeginning: options.fromBeginning ?? true,
+    startFrom: options.startFrom ?? (options.fromBeginning === false ? 'latest' : 'earliest'),
   };
-  if (problems.length > 0) throw new Error(`createForwarder: ${problems.join('; ')}`);
+  if (options.startFrom instanceof Date && Number.isNaN(options.startFrom.getTime())) {
+    problems.push('startFrom must be a valid Date');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((p) => ({ source: 'createForwarder', value: 'options', expected: p })),
+      'The forwarder configuration',
+    );
+  }
   return config;
 }

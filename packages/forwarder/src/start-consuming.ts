@@ -3,6 +3,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { DeliveryLoop } from './delivery-loop.js';
 import { topicExists, untilDone } from './kafka-readiness.js';
 import type { Logger } from './logger.js';
+import { placeNewGroup, type StartFrom } from './place-new-group.js';
 
 /**
  * The start-up sequence, each step waited for rather than failed: Kafka reachable and the topic
@@ -14,7 +15,8 @@ export async function startConsuming(deps: {
   producer: Producer;
   consumer: Consumer;
   topic: string;
-  fromBeginning: boolean;
+  groupId: string;
+  startFrom: StartFrom;
   concurrency: number;
   loop: DeliveryLoop;
   logger: Logger;
@@ -31,6 +33,18 @@ export async function startConsuming(deps: {
     },
     waiting,
   );
+  // Placing a new group is a courtesy: if it fails (another instance joined first), start anyway.
+  if (ready) {
+    await placeNewGroup({
+      admin,
+      groupId: deps.groupId,
+      topic,
+      startFrom: deps.startFrom,
+      logger: deps.logger,
+    }).catch((error: Error) =>
+      deps.logger.warn('could not place the new consumer group', { reason: error.message }),
+    );
+  }
   await admin.disconnect().catch(() => undefined);
   if (!ready) return false;
   if (!(await untilDone('connecting the dead-letter producer', () => producer.connect(), waiting)))
@@ -39,7 +53,9 @@ export async function startConsuming(deps: {
     'joining the consumer group',
     async () => {
       await consumer.connect();
-      await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: deps.fromBeginning }));
+      await whileTopicUnknown(() =>
+        consumer.subscribe({ topic, fromBeginning: deps.startFrom !== 'latest' }),
+      );
     },
     waiting,
   );

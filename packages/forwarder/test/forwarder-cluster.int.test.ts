@@ -90,7 +90,7 @@ describe('forwarder on a cluster as it is', () => {
     const run = runNodeScript(cli, {
       env: {
         PATH: process.env.PATH,
-        FAULTLINE_FORWARDER_BROKERS: broker.brokers.join(','),
+        FAULTLINE_KAFKA_BROKERS: broker.brokers.join(','),
         FAULTLINE_FORWARDER_TOPIC: topic,
         FAULTLINE_FORWARDER_GROUP: uniqueName('outage'),
         FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
@@ -178,7 +178,7 @@ describe('forwarder on a cluster as it is', () => {
     const result = await runNodeScript(cli, {
       env: {
         PATH: process.env.PATH,
-        FAULTLINE_FORWARDER_BROKERS: brokers.join(','),
+        FAULTLINE_KAFKA_BROKERS: brokers.join(','),
         FAULTLINE_FORWARDER_TOPIC: topic,
         FAULTLINE_FORWARDER_GROUP: uniqueName('fatal-cli'),
         FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
@@ -197,7 +197,7 @@ describe('forwarder on a cluster as it is', () => {
     const result = await runNodeScript(cli, {
       env: {
         PATH: process.env.PATH,
-        FAULTLINE_FORWARDER_BROKERS: inject('kafkaBrokers').join(','),
+        FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
         FAULTLINE_FORWARDER_ALLOWED_DSNS: 'publickey',
       },
     });

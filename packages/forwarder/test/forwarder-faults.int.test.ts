@@ -212,7 +212,7 @@ describe('forwarder under ingest faults', () => {
 
 describe('forwarder instances in one group', () => {
   const cliEnv = (ingest: IngestDouble, topic: string, groupId: string) => ({
-    FAULTLINE_FORWARDER_BROKERS: brokers.join(','),
+    FAULTLINE_KAFKA_BROKERS: brokers.join(','),
     FAULTLINE_FORWARDER_TOPIC: topic,
     FAULTLINE_FORWARDER_GROUP: groupId,
     FAULTLINE_FORWARDER_ALLOWED_DSNS: ingest.dsn(3),

@@ -255,7 +255,7 @@ describe('forwarder instances and restarts', () => {
     const cli = fileURLToPath(new URL('../bin/faultline-forwarder.mjs', import.meta.url));
     const env = {
       PATH: process.env.PATH,
-      FAULTLINE_FORWARDER_BROKERS: inject('kafkaBrokers').join(','),
+      FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
       FAULTLINE_FORWARDER_TOPIC: topic,
       FAULTLINE_FORWARDER_GROUP: uniqueName('kill-group'),
       FAULTLINE_FORWARDER_ALLOWED_DSNS: project.dsn,

@@ -1,4 +1,4 @@
-import { waitForTopicLeaders } from '@faultline/contract';
+import { FaultlineError, waitForTopicLeaders } from '@faultline/contract';
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicOf, type RetryTopicsPolicy, retryTopicFor } from './handle-failure.js';
 
@@ -50,7 +50,8 @@ export async function ensureFailureTopics(
     const still = missing.map(([topic]) => topic).filter((topic) => !now.has(topic));
     if (still.length > 0) {
       const one = still.length === 1;
-      throw new Error(
+      throw new FaultlineError(
+        'FAULTLINE_KAFKA_TOPICS',
         `retry-topics: ${still.join(', ')} ${one ? 'does' : 'do'} not exist and could not be created (${(error as Error).message}); create ${one ? 'it' : 'them'}, or let this client create topics`,
         { cause: error },
       );

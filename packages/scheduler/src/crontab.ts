@@ -1,12 +1,13 @@
+import { FaultlineError } from '@faultline/contract';
 /** The schedule Sentry upserts for a monitor. */
 export type MonitorSchedule =
   | { type: 'crontab'; value: string }
   | { type: 'interval'; value: number; unit: 'year' | 'month' | 'week' | 'day' | 'hour' | 'minute' };
 
 /** A schedule that Sentry cannot store as a monitor (it has no seconds, and 5 fields only). */
-export class ScheduleError extends Error {
+export class ScheduleError extends FaultlineError {
   constructor(message: string) {
-    super(message);
+    super('FAULTLINE_SCHEDULE', message);
     this.name = 'ScheduleError';
   }
 }

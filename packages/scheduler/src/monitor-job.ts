@@ -1,3 +1,4 @@
+import { FaultlineError } from '@faultline/contract';
 import type { MonitorConfig } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import type { MonitorSchedule } from './crontab.js';
@@ -52,9 +53,9 @@ export interface MonitoredJob {
 }
 
 /** The error captured when a run exceeds its max runtime. */
-export class JobTimeoutError extends Error {
+export class JobTimeoutError extends FaultlineError {
   constructor(slug: string, ms: number) {
-    super(`job "${slug}" exceeded its max runtime of ${ms} ms`);
+    super('FAULTLINE_JOB_TIMEOUT', `job "${slug}" exceeded its max runtime of ${ms} ms`);
     this.name = 'JobTimeoutError';
   }
 }

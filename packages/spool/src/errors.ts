@@ -1,16 +1,18 @@
+import { FaultlineError } from '@faultline/contract';
+
 /**
- * Why a spool could not be opened: `SPOOL_IN_USE` when another live process holds the directory,
- * `SPOOL_UNUSABLE` for everything else (not ours, not a directory, unwritable, unreadable).
+ * Why a spool could not be opened: `FAULTLINE_SPOOL_LOCKED` when another live process holds the
+ * directory, `FAULTLINE_SPOOL_UNUSABLE` for everything else (not ours, not a directory,
+ * unwritable, unreadable).
  */
-export type SpoolErrorCode = 'SPOOL_IN_USE' | 'SPOOL_UNUSABLE';
+export type SpoolErrorCode = 'FAULTLINE_SPOOL_LOCKED' | 'FAULTLINE_SPOOL_UNUSABLE';
 
 /** A spool that cannot be opened: the directory is unusable or held by another process. */
-export class SpoolError extends Error {
-  readonly code: SpoolErrorCode;
+export class SpoolError extends FaultlineError {
+  declare readonly code: SpoolErrorCode;
 
   constructor(message: string, options?: { cause?: unknown; code?: SpoolErrorCode }) {
-    super(message, options);
+    super(options?.code ?? 'FAULTLINE_SPOOL_UNUSABLE', message, options);
     this.name = 'SpoolError';
-    this.code = options?.code ?? 'SPOOL_UNUSABLE';
   }
 }

@@ -50,7 +50,7 @@ export function acquireLock(dir: string): () => void {
   if (held.has(key)) {
     throw new SpoolError(
       `spool directory ${dir} is already open in this process; each transport needs its own spool directory`,
-      { code: 'SPOOL_IN_USE' },
+      { code: 'FAULTLINE_SPOOL_LOCKED' },
     );
   }
   const started = processStartTime(process.pid);
@@ -99,7 +99,7 @@ export function acquireLock(dir: string): () => void {
         throw new SpoolError(
           `spool directory ${dir} is in use by process ${holder.pid}${where} (since ${holder.since}); ` +
             'each process needs its own spool directory',
-          { code: 'SPOOL_IN_USE' },
+          { code: 'FAULTLINE_SPOOL_LOCKED' },
         );
       }
       rmSync(path, { force: true });
@@ -112,7 +112,7 @@ export function acquireLock(dir: string): () => void {
     }
   }
   throw new SpoolError(`cannot take the spool lock ${path}: another process keeps recreating it`, {
-    code: 'SPOOL_IN_USE',
+    code: 'FAULTLINE_SPOOL_LOCKED',
   });
 }
 

@@ -46,7 +46,7 @@ export function openSlotSpool(options: SlotSpoolOptions): SlotSpool {
   }
   throw new SpoolError(
     `every spool slot under ${options.dir} (${MAX_SPOOL_SLOTS}) is held by a live process`,
-    { code: 'SPOOL_IN_USE' },
+    { code: 'FAULTLINE_SPOOL_LOCKED' },
   );
 }
 
@@ -59,7 +59,7 @@ export function openIfFree(options: SpoolOptions): Spool | undefined {
     try {
       return openSpool(options);
     } catch (error) {
-      if (error instanceof SpoolError && error.code === 'SPOOL_IN_USE') return undefined;
+      if (error instanceof SpoolError && error.code === 'FAULTLINE_SPOOL_LOCKED') return undefined;
       if (attempt < 2 && isVanished(error)) continue;
       throw error;
     }

@@ -1,4 +1,4 @@
-/** Outcome of parsing one setting: a value, or the expected form to report. */
+/** Outcome of parsing one setting: a value, or the expected form to report (in a ConfigProblem). */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected: string };
 
 // The spellings Sentry's own `envToBool` accepts (@sentry/core), so SENTRY_DEBUG means the same here.
@@ -62,4 +62,28 @@ export function parseName(value: string, max: number, allowSlash: boolean, what:
   }
   const slashes = allowSlash ? 'backslashes' : 'slashes';
   return { ok: false, expected: `${what}: 1 to ${max} characters without whitespace or ${slashes}` };
+}
+
+/** A comma-separated list; blanks between commas are dropped. */
+export function parseList(value: string | readonly string[]): string[] {
+  return (typeof value === 'string' ? value.split(',') : value).map((s) => s.trim()).filter(Boolean);
+}
+
+/** One of `choices`, compared without case. */
+export function parseEnum<T extends string>(value: string, choices: readonly T[]): Parsed<T> {
+  const lower = value.trim().toLowerCase();
+  const found = choices.find((choice) => choice.toLowerCase() === lower);
+  if (found !== undefined) return { ok: true, value: found };
+  return { ok: false, expected: `one of ${choices.join(', ')}` };
+}
+
+/** An absolute URL with one of `schemes` (`http:`, `https:`). */
+export function parseUrl(value: string, schemes: readonly string[] = ['http:', 'https:']): Parsed<URL> {
+  try {
+    const url = new URL(value.trim());
+    if (schemes.includes(url.protocol)) return { ok: true, value: url };
+  } catch {
+    // reported below
+  }
+  return { ok: false, expected: `an absolute ${schemes.map((s) => s.slice(0, -1)).join(' or ')} URL` };
 }
