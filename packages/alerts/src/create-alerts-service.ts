@@ -308,6 +308,9 @@ export function createAlertsService(
 function kafkaLogs(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
-      if (level <= logLevel.WARN) logger.warn(`${namespace}: ${log.message}`);
+      // A refused login reaches the user once, as start()'s error (KafkaJS logs it twice more).
+      if (level <= logLevel.WARN && !/authentication failed/i.test(String(log.message))) {
+        logger.warn(`${namespace}: ${log.message}`);
+      }
     };
 }

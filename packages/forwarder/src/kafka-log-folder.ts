@@ -16,7 +16,10 @@ export function foldKafkaLogs(logger: Logger, windowMs = 60_000): logCreator {
       // Protocol errors KafkaJS retries by itself (a coordinator loading, a leader moving): noise
       // while it recovers; if it cannot, the consumer crashes and the forwarder logs that.
       const retried = namespace === 'Connection' && String(log.message).startsWith('Response ');
-      if (level > logLevel.WARN || retried) {
+      // A refused login is logged by KafkaJS twice (authenticator, broker pool) and then by the
+      // step that needed the connection: that one line, which names the mechanism, is enough.
+      const refused = /authentication failed/i.test(String(log.message));
+      if (level > logLevel.WARN || retried || refused) {
         logger.debug(message);
         return;
       }

@@ -18,7 +18,7 @@ export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';
 export { startBugsink } from './start-bugsink.js';
 export type { FaultIngest, FaultIngestStats, IngestFault } from './start-fault-ingest.js';
 export { startFaultIngest } from './start-fault-ingest.js';
-export type { KafkaBroker, StartKafkaOptions } from './start-kafka.js';
+export type { KafkaBroker, SecuredListener, StartKafkaOptions } from './start-kafka.js';
 export { startKafka } from './start-kafka.js';
 export type {
   KafkaCluster,
@@ -26,5 +26,6 @@ export type {
   StartKafkaClusterOptions,
 } from './start-kafka-cluster.js';
 export { startKafkaCluster } from './start-kafka-cluster.js';
+export { generateTestCertificates, type TestCertificates } from './test-certificates.js';
 export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';

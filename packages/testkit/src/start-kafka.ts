@@ -8,6 +8,7 @@ import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { runStep } from './run-step.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 import { tailFile } from './tail.js';
+import { generateTestCertificates, type TestCertificates } from './test-certificates.js';
 import { waitUntil } from './wait-until.js';
 
 export interface StartKafkaOptions {
@@ -19,11 +20,32 @@ export interface StartKafkaOptions {
   startTimeoutMs?: number;
   /** Fixed ports, for a test that points a client at a broker before it starts. Default: free ports. */
   ports?: { broker: number; controller: number };
+  /**
+   * A second listener as managed Kafka has: SASL over TLS (a CA made for the run), with PLAIN,
+   * SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured JWTs, Kafka's default validator). The
+   * plaintext listener stays, for the test's own admin. Default: false.
+   */
+  secured?: boolean;
+}
+
+/** The SASL_SSL listener of a broker started with `secured: true`. */
+export interface SecuredListener {
+  /** Bootstrap addresses of the SASL_SSL listener. */
+  readonly brokers: string[];
+  /** PEM of the CA that signed the broker's certificate. */
+  readonly caFile: string;
+  /** A user every password mechanism accepts (PLAIN and both SCRAMs). */
+  readonly username: string;
+  readonly password: string;
+  /** An unsigned JWT the broker's default OAUTHBEARER validator accepts, valid for an hour. */
+  oauthToken(subject?: string): string;
 }
 
 export interface KafkaBroker {
   /** Bootstrap addresses for KafkaJS, e.g. `['127.0.0.1:40123']`. */
   readonly brokers: string[];
+  /** With `secured: true`: the SASL_SSL listener. */
+  readonly secured?: SecuredListener;
   readonly logFile: string;
   /** Graceful stop (SIGTERM, controlled shutdown). The data stays, so `start()` resumes it. */
   stop(): Promise<void>;
@@ -55,6 +77,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const brokers = [`127.0.0.1:${brokerPort}`];
   const properties = join(runDir, 'server.properties');
   const logFile = join(runDir, 'broker.log');
+  const securedPort = options.secured ? await freePort() : undefined;
+  const certificates = securedPort ? generateTestCertificates(join(runDir, 'tls')) : undefined;
 
   writeFileSync(
     properties,
@@ -66,9 +90,26 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       voters: `1@127.0.0.1:${controllerPort}`,
       partitions,
       replication: 1,
+      secured: securedPort && certificates ? { port: securedPort, ...certificates } : undefined,
     }),
   );
-  const node = prepareKafkaNode(libs, runDir, properties);
+  const formatArgs = securedPort
+    ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
+        '--add-scram',
+        `${m}=[name=${SECURED_USER},password=${SECURED_PASSWORD}]`,
+      ])
+    : [];
+  const node = prepareKafkaNode(libs, runDir, properties, formatArgs);
+  const secured: SecuredListener | undefined =
+    securedPort && certificates
+      ? {
+          brokers: [`127.0.0.1:${securedPort}`],
+          caFile: certificates.caFile,
+          username: SECURED_USER,
+          password: SECURED_PASSWORD,
+          oauthToken: unsecuredJwt,
+        }
+      : undefined;
 
   let process_: ServiceProcess | undefined;
 
@@ -102,6 +143,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   return {
     brokers,
+    secured,
     logFile,
     start,
     async stop() {
@@ -126,7 +168,12 @@ export interface KafkaNodeFiles {
 }
 
 /** Writes the log4j file and formats the node's storage with the shared cluster id. */
-export function prepareKafkaNode(libs: string, runDir: string, properties: string): KafkaNodeFiles {
+export function prepareKafkaNode(
+  libs: string,
+  runDir: string,
+  properties: string,
+  formatArgs: string[] = [],
+): KafkaNodeFiles {
   const log4j = join(runDir, 'log4j.properties');
   writeFileSync(log4j, LOG4J_PROPERTIES);
   const node = { runDir, properties, classpath: `${libs}/*`, logFlag: `-Dlog4j.configuration=file:${log4j}` };
@@ -146,6 +193,7 @@ export function prepareKafkaNode(libs: string, runDir: string, properties: strin
       '-c',
       properties,
       '--ignore-formatted',
+      ...formatArgs,
     ],
     { step: 'Formatting the Kafka storage directory', timeoutMs: 60_000 },
   );
@@ -204,19 +252,23 @@ export interface NodeProperties {
   partitions: number;
   /** Replicas of every topic (and of the internal ones); `min.insync.replicas` is one less, at least 1. */
   replication: number;
+  /** A SASL_SSL listener on this port, with this keystore. */
+  secured?: { port: number } & TestCertificates;
 }
 
 export function serverProperties(p: NodeProperties): string {
   const minIsr = Math.max(1, p.replication - 1);
+  const secured = p.secured;
+  const extraListener = secured ? `,SASL_SSL://127.0.0.1:${secured.port}` : '';
   return `process.roles=broker,controller
 node.id=${p.nodeId}
 controller.quorum.voters=${p.voters}
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${p.brokerPort}
+listeners=PLAINTEXT://127.0.0.1:${p.brokerPort},CONTROLLER://127.0.0.1:${p.controllerPort}${extraListener}
+advertised.listeners=PLAINTEXT://127.0.0.1:${p.brokerPort}${extraListener}
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${join(p.runDir, 'data')}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secured ? ',SASL_SSL:SASL_SSL' : ''}
+${secured ? securedListenerProperties(secured) : ''}log.dirs=${join(p.runDir, 'data')}
 offsets.topic.replication.factor=${p.replication}
 # The default of 50 partitions makes the first group join slow.
 offsets.topic.num.partitions=1
@@ -243,3 +295,27 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.request.logger=WARN
 log4j.logger.kafka.network.RequestChannel$=WARN
 `;
+
+const SECURED_USER = 'faultline';
+const SECURED_PASSWORD = 'faultline-test-secret';
+
+function securedListenerProperties(secured: { port: number } & TestCertificates): string {
+  const prefix = 'listener.name.sasl_ssl';
+  return `${prefix}.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+${prefix}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${SECURED_USER}="${SECURED_PASSWORD}";
+${prefix}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+${prefix}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+${prefix}.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";
+${prefix}.ssl.keystore.type=PKCS12
+${prefix}.ssl.keystore.location=${secured.keystoreFile}
+${prefix}.ssl.keystore.password=${secured.keystorePassword}
+${prefix}.ssl.key.password=${secured.keystorePassword}
+`;
+}
+
+/** An unsigned JWT (`alg: none`), which Kafka's default OAUTHBEARER validator accepts. */
+function unsecuredJwt(subject = 'faultline'): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.`;
+}
