@@ -27,6 +27,7 @@ import type { FaultlineOptions, TransportKind } from './options.js';
 import { type ResolvedKafka, resolveKafka } from './resolve-kafka.js';
 import { type ResolvedSampling, resolveSampling } from './resolve-sampling.js';
 import { collectRuntimeContext, type RuntimeContext } from './runtime-context.js';
+import { unknownOptionProblems } from './unknown-options.js';
 
 /** The configuration Faultline runs with, after options, environment and detection. */
 export interface ResolvedConfig {
@@ -118,6 +119,7 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     return fallback;
   }
 
+  problems.push(...unknownOptionProblems(options));
   const { dsn, dsnSource } = resolveDsn(options, fromEnv, readFile, problems);
 
   // OpenTelemetry's variable comes after Faultline's own, then the package name.

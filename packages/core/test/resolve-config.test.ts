@@ -493,3 +493,27 @@ describe('resolveConfig: a release injected by a Sentry bundler plugin', () => {
     expect(resolveConfig({}, { env: {}, app: APP }).release).toBe('acme-checkout@1.4.2');
   });
 });
+
+describe('resolveConfig: options in the wrong place', () => {
+  it('refuses a Sentry.init option at the top level, saying it belongs under sentry:', () => {
+    const options = { integrations: [], beforeSend: (e: unknown) => e, brokers: ['k:1'], errors: false };
+    const problems = problemsOf(() =>
+      resolveConfig(options as never, { env: { SENTRY_DSN: DSN }, app: undefined }),
+    );
+    expect(problems.map((p) => [p.source, p.expected])).toEqual([
+      ['options.integrations', expect.stringContaining('belongs under sentry.integrations')],
+      ['options.beforeSend', expect.stringContaining('belongs under sentry.beforeSend')],
+      ['options.brokers', expect.stringContaining('belongs under kafkaBrokers')],
+      ['options.errors', expect.stringContaining('belongs under sampling.errors')],
+    ]);
+  });
+
+  it('accepts every documented top-level option', () => {
+    expect(() =>
+      resolveConfig(
+        { service: 'svc', sentry: { integrations: [] }, sampling: { errors: false }, kafka: { topic: 't' } },
+        { env: { SENTRY_DSN: DSN }, app: undefined },
+      ),
+    ).not.toThrow();
+  });
+});
