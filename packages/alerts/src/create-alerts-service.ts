@@ -72,7 +72,7 @@ export function createAlertsService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
   });
-  const notifier = createAlertNotifier({ ...config, logger, http: options.http });
+  const notifier = createAlertNotifier({ ...config, logger, http: { proxy: config.proxy, ...options.http } });
   const retryEveryMs = options.retryFailedMs ?? 30_000;
   const stats: AlertsStats = {
     active: false,

@@ -4,7 +4,9 @@ import {
   DEFAULT_ENVELOPE_TOPIC,
   FaultlineError,
   type KafkaConnection,
+  type Parsed,
   parseBrokers,
+  parseUrl,
   resolveKafkaConnection,
 } from '@faultline/contract';
 import { parse as parseYaml } from 'yaml';
@@ -58,6 +60,8 @@ export interface ResolvedAlertsConfig {
   connection: KafkaConnection;
   /** Old variables still read, for the log. */
   deprecations: string[];
+  /** `FAULTLINE_ALERTS_PROXY`: a proxy URL for the channels, false for none, undefined: the environment's. */
+  proxy: string | false | undefined;
   topic: string;
   groupId: string;
   stateTopic: string;
@@ -207,6 +211,11 @@ export function resolveAlertsConfig(
     readBrokers: options.brokers === undefined,
     deprecated: { BROKERS: 'FAULTLINE_ALERTS_BROKERS' },
   });
+  const proxy = settings.parse(['FAULTLINE_ALERTS_PROXY'], (text): Parsed<string | false> => {
+    if (text.toLowerCase() === 'off') return { ok: true, value: false };
+    const url = parseUrl(text);
+    return url.ok ? { ok: true, value: url.value.href } : { ok: false, expected: `off, or ${url.expected}` };
+  });
   for (const p of settings.problems) problems.push(`${p.source}=${p.value}: expected ${p.expected}`);
   let brokers = connection.brokers;
   if (options.brokers !== undefined) {
@@ -241,6 +250,7 @@ export function resolveAlertsConfig(
   return {
     connection,
     deprecations: settings.deprecations,
+    proxy,
     projects: projectList ? new Set(projectList) : undefined,
     brokers,
     topic,

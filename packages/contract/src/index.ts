@@ -21,6 +21,13 @@ export {
 } from './envelope-bytes.js';
 export { FaultlineError, type FaultlineErrorCode } from './faultline-error.js';
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
+export {
+  createTunnelAgent,
+  type ProxySettings,
+  proxyAuthorization,
+  proxyFor,
+  proxySettingsFromEnv,
+} from './http-proxy.js';
 export { jsonDeeperThan } from './json-depth.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';
 export type { Logger, LogLevel } from './logger.js';

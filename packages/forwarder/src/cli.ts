@@ -45,6 +45,8 @@ Options (each also an environment variable; a flag wins over its variable):
                                                                   Bare --scrub or "on": the default rules; "off";
                                                                   or FAULTLINE_SCRUB's grammar (email,ip).
                                                                   FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
+  --proxy <url|off>         FAULTLINE_FORWARDER_PROXY             HTTP proxy to the ingest; default from
+                                                                  HTTPS_PROXY, HTTP_PROXY and NO_PROXY
   --metrics-port <port>     FAULTLINE_FORWARDER_METRICS_PORT      /metrics, /healthz, /readyz
   --concurrency <n>         FAULTLINE_FORWARDER_CONCURRENCY       partitions read at once, default 8
   --session-timeout-ms <n>  FAULTLINE_FORWARDER_SESSION_TIMEOUT_MS how long a dead instance keeps its
@@ -168,6 +170,7 @@ export function parse(argv: string[]) {
       concurrency: { type: 'string' },
       'kafka-ssl': { type: 'boolean' },
       'start-from': { type: 'string' },
+      proxy: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       'dead-letters': { type: 'boolean' },
@@ -226,12 +229,19 @@ export function resolveOptions(
     metricsPort: settings.parse(names('metrics-port', 'METRICS_PORT'), (t) => parseCount(t, 0, 65535)),
     concurrency: count('concurrency', 'CONCURRENCY', 1),
     startFrom: settings.parse(names('start-from', 'START_FROM'), parseStartFrom),
+    proxy: settings.parse(names('proxy', 'PROXY'), parseProxy),
     scrub: scrubText ? resolveScrub(scrubText, settings) : undefined,
   };
   return { options, settings };
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+function parseProxy(text: string): Parsed<string | false> {
+  if (text.toLowerCase() === 'off') return { ok: true, value: false };
+  const url = parseUrl(text);
+  return url.ok ? { ok: true, value: url.value.href } : { ok: false, expected: `off, or ${url.expected}` };
+}
 
 function parseStartFrom(text: string): Parsed<StartFrom> {
   if (text === 'earliest' || text === 'latest') return { ok: true, value: text };

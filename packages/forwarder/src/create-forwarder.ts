@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { proxySettingsFromEnv } from '@faultline/contract';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
 import { createEnvelopeDelivery } from './deliver-envelope.js';
@@ -72,6 +73,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     timeoutMs: config.requestTimeoutMs,
     compressAboveBytes: config.compressAboveBytes,
     maxSockets: config.maxInFlight,
+    proxy: { settings: proxySettingsFromEnv(), explicit: options.proxy },
   });
   const kafka = new Kafka({
     brokers: config.brokers,

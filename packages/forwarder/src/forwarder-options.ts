@@ -98,6 +98,14 @@ export interface ForwarderOptions {
    * `FAULTLINE_FORWARDER_KAFKA_SASL_*`, then `FAULTLINE_KAFKA_SASL_*`. @default none
    */
   sasl?: SASLOptions;
+  /**
+   * The HTTP proxy to reach the ingest (or the Relay) through, as a URL (`http://proxy:3128`,
+   * credentials in it if the proxy needs them), or `false` to connect directly whatever the
+   * environment says. HTTPS goes through a CONNECT tunnel: the proxy never sees the envelopes.
+   * Env: `FAULTLINE_FORWARDER_PROXY` (a URL or `off`).
+   * @default from `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (lower case first), as Sentry's SDK
+   */
+  proxy?: string | false;
   /** Kafka client id. Env (the CLI): `FAULTLINE_FORWARDER_KAFKA_CLIENT_ID`. @default 'faultline-forwarder' */
   clientId?: string;
   /**

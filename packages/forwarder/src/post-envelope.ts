@@ -1,7 +1,8 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { type Agent, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { createTunnelAgent, type ProxySettings, proxyAuthorization, proxyFor } from '@faultline/contract';
 import { type AnswerTimeout, createAnswerTimeout } from './answer-timeout.js';
 
 // On the thread pool: a large body compressed here must not stall every other envelope in flight.
@@ -24,6 +25,17 @@ export interface Poster {
 
 const CLIENT = 'faultline-forwarder/0.1.0';
 
+/** Where one endpoint's requests go: worked out once per URL. */
+interface Target {
+  hostname: string;
+  port: string;
+  path: string;
+  agent: Agent;
+  https: boolean;
+  /** `host` and `proxy-authorization` when sent to an HTTP proxy. */
+  headers: Record<string, string>;
+}
+
 /**
  * HTTP(S) with keep-alive, authenticated as the SDK is (`X-Sentry-Auth` with the DSN's public
  * key), bodies over `compressAboveBytes` gzipped. `maxSockets` per host should be at least the
@@ -40,6 +52,8 @@ export function createPoster(options: {
   maxSockets: number;
   /** @default learned per upstream between 250 ms and `timeoutMs` */
   answerTimeout?: AnswerTimeout;
+  /** Proxies from the environment, and an explicit proxy URL (or false for none) over them. @default none */
+  proxy?: { settings: ProxySettings; explicit?: string | false };
 }): Poster {
   const agents = {
     'http:': new HttpAgent({
@@ -56,18 +70,43 @@ export function createPoster(options: {
   const answerTimeout =
     options.answerTimeout ?? createAnswerTimeout({ minMs: 250, maxMs: options.timeoutMs });
   // Per endpoint and per key, what every request repeats: worked out once (a topic carries few).
-  const targets = new WeakMap<URL, { hostname: string; port: string; path: string; https: boolean }>();
+  const targets = new WeakMap<URL, Target>();
+  const tunnels = new Map<string, Agent>();
   const auths = new Map<string, string>();
+  const bare = (hostname: string) => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
   const targetOf = (url: URL) => {
     let target = targets.get(url);
     if (!target) {
+      const https = url.protocol === 'https:';
+      const proxy = options.proxy ? proxyFor(url, options.proxy.settings, options.proxy.explicit) : undefined;
+      // As `urlToHttpOptions` does: an IPv6 literal without its brackets.
       target = {
-        // As `urlToHttpOptions` does: an IPv6 literal without its brackets.
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        hostname: bare(url.hostname),
         port: url.port,
         path: `${url.pathname}${url.search}`,
-        https: url.protocol === 'https:',
+        agent: https ? agents['https:'] : agents['http:'],
+        https,
+        headers: {},
       };
+      if (proxy && https) {
+        // A tunnel per proxy (CONNECT): TLS runs end to end, the proxy sees only the host.
+        let tunnel = tunnels.get(proxy.href);
+        if (!tunnel) {
+          tunnel = createTunnelAgent(proxy, { keepAlive: true, maxSockets: options.maxSockets });
+          tunnels.set(proxy.href, tunnel);
+        }
+        target.agent = tunnel;
+      } else if (proxy) {
+        // Plain HTTP through a proxy: the absolute URL in the request line, sent to the proxy.
+        const authorization = proxyAuthorization(proxy);
+        target.hostname = bare(proxy.hostname);
+        target.port = proxy.port || '80';
+        target.path = url.href;
+        target.headers = {
+          host: url.host,
+          ...(authorization ? { 'proxy-authorization': authorization } : {}),
+        };
+      }
       targets.set(url, target);
     }
     return target;
@@ -87,6 +126,7 @@ export function createPoster(options: {
       const payload = compress ? await gzip(body) : body;
       const target = targetOf(url);
       const headers: Record<string, string | number> = {
+        ...target.headers,
         'content-type': 'application/x-sentry-envelope',
         'content-length': payload.length,
         'x-sentry-auth': authOf(publicKey),
@@ -108,7 +148,7 @@ export function createPoster(options: {
             port: target.port,
             path: target.path,
             method: 'POST',
-            agent: target.https ? agents['https:'] : agents['http:'],
+            agent: target.agent,
             timeout: options.timeoutMs,
             headers,
           },
@@ -162,6 +202,7 @@ export function createPoster(options: {
     close() {
       agents['http:'].destroy();
       agents['https:'].destroy();
+      for (const tunnel of tunnels.values()) tunnel.destroy();
     },
   };
 }

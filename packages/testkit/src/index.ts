@@ -18,6 +18,7 @@ export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';
 export { startBugsink } from './start-bugsink.js';
 export type { FaultIngest, FaultIngestStats, IngestFault } from './start-fault-ingest.js';
 export { startFaultIngest } from './start-fault-ingest.js';
+export { type HttpProxy, type ProxiedRequest, startHttpProxy } from './start-http-proxy.js';
 export type { KafkaBroker, SecuredListener, StartKafkaOptions } from './start-kafka.js';
 export { startKafka } from './start-kafka.js';
 export type {

@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { type Envelope, parseEnvelope } from '@sentry/core';
@@ -67,7 +68,13 @@ export interface IngestDouble {
  * It exists to inject faults a real server can't be made to produce on demand; real ingest
  * behaviour is checked against Bugsink.
  */
-export async function createIngestDouble(options: { port?: number } = {}): Promise<IngestDouble> {
+export async function createIngestDouble(
+  options: {
+    port?: number;
+    /** Serve HTTPS with this certificate and key (PEM), as Sentry's ingest does. Default: HTTP. */
+    tls?: { cert: string; key: string };
+  } = {},
+): Promise<IngestDouble> {
   const requests: RecordedRequest[] = [];
   const items = <T>(type: string): T[] => {
     const found: T[] = [];
@@ -80,7 +87,7 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
   const plans: IngestReply[] = [];
   let defaultReply: IngestReply = {};
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -111,15 +118,18 @@ export async function createIngestDouble(options: { port?: number } = {}): Promi
       if (reply.delayMs) setTimeout(respond, reply.delayMs);
       else respond();
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
 
   return {
     url,
     requests,
-    dsn: (projectId = 1, publicKey = 'publickey') => `http://${publicKey}@127.0.0.1:${port}/${projectId}`,
+    dsn: (projectId = 1, publicKey = 'publickey') =>
+      `${scheme}://${publicKey}@127.0.0.1:${port}/${projectId}`,
     respondWith(reply, times = 1) {
       for (let i = 0; i < times; i++) plans.push(reply);
     },

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStep } from './run-step.js';
 
@@ -9,6 +9,9 @@ export interface TestCertificates {
   /** The broker's key and certificate chain in a PKCS#12 store, for Kafka's `ssl.keystore.*`. */
   keystoreFile: string;
   keystorePassword: string;
+  /** The same certificate and key as PEM text, for a Node HTTPS server. */
+  cert: string;
+  key: string;
 }
 
 /**
@@ -77,5 +80,11 @@ export function generateTestCertificates(dir: string): TestCertificates {
     '-passout',
     `pass:${keystorePassword}`,
   ]);
-  return { caFile: path('ca.pem'), keystoreFile: path('broker.p12'), keystorePassword };
+  return {
+    caFile: path('ca.pem'),
+    keystoreFile: path('broker.p12'),
+    keystorePassword,
+    cert: readFileSync(path('broker.pem'), 'utf8'),
+    key: readFileSync(path('broker.key'), 'utf8'),
+  };
 }

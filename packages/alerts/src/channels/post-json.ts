@@ -1,4 +1,13 @@
-import { backoffDelay } from '@faultline/contract';
+import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpsRequest } from 'node:https';
+import {
+  backoffDelay,
+  createTunnelAgent,
+  type ProxySettings,
+  proxyAuthorization,
+  proxyFor,
+  proxySettingsFromEnv,
+} from '@faultline/contract';
 
 export interface PostJsonOptions {
   headers?: Record<string, string>;
@@ -6,6 +15,14 @@ export interface PostJsonOptions {
   attempts?: number;
   backoff?: { initialMs: number; maxMs: number };
   timeoutMs?: number;
+  /**
+   * The HTTP proxy to the channels, as a URL, or `false` for none whatever the environment says.
+   * Env: `FAULTLINE_ALERTS_PROXY`.
+   * @default from `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (lower case first), as Sentry's SDK
+   */
+  proxy?: string | false;
+  /** @default the process environment's proxy variables */
+  proxySettings?: ProxySettings;
 }
 
 /**
@@ -16,23 +33,68 @@ export interface PostJsonOptions {
 export async function postJson(url: string, body: unknown, options: PostJsonOptions = {}): Promise<number> {
   const attempts = options.attempts ?? 5;
   const backoff = options.backoff ?? { initialMs: 500, maxMs: 10_000 };
+  const payload = Buffer.from(JSON.stringify(body));
   let last = 'no attempt';
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, backoff)));
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      await response.arrayBuffer();
-      if (response.ok) return response.status;
-      last = `answered ${response.status}`;
-      if (response.status !== 429 && response.status < 500) break;
+      const status = await send(new URL(url), payload, options);
+      if (status >= 200 && status < 300) return status;
+      last = `answered ${status}`;
+      if (status !== 429 && status < 500) break;
     } catch (error) {
       last = (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
     }
   }
   throw new Error(last);
+}
+
+const tunnels = new Map<string, Agent>();
+
+/** One POST, directly or through the proxy the settings name; resolves with the status. */
+function send(url: URL, payload: Buffer, options: PostJsonOptions): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const proxy = proxyFor(url, options.proxySettings ?? proxySettingsFromEnv(), options.proxy);
+  const https = url.protocol === 'https:';
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': payload.length,
+    ...options.headers,
+  };
+  let target = {
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port,
+    path: `${url.pathname}${url.search}`,
+  };
+  let agent: Agent | undefined;
+  if (proxy && https) {
+    agent = tunnels.get(proxy.href);
+    if (!agent) {
+      agent = createTunnelAgent(proxy, { keepAlive: true });
+      tunnels.set(proxy.href, agent);
+    }
+  } else if (proxy) {
+    target = { hostname: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || '80', path: url.href };
+    headers.host = url.host;
+    const authorization = proxyAuthorization(proxy);
+    if (authorization) headers['proxy-authorization'] = authorization;
+  }
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      { ...target, method: 'POST', headers, ...(agent ? { agent } : {}) },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    const timer = setTimeout(() => {
+      const error = new Error('timed out');
+      error.name = 'TimeoutError';
+      req.destroy(error);
+    }, timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
