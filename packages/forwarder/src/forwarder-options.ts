@@ -6,7 +6,7 @@ import type { StartFrom } from './place-new-group.js';
 import type { SizeLimits } from './size-limits.js';
 
 export interface ForwarderOptions {
-  /** Kafka bootstrap brokers. Env: `FAULTLINE_FORWARDER_BROKERS`. Required. */
+  /** Kafka bootstrap brokers. Env (the CLI): `FAULTLINE_FORWARDER_KAFKA_BROKERS`, else `FAULTLINE_KAFKA_BROKERS`. Required. */
   brokers: string[];
   /** The envelope topic. Env: `FAULTLINE_FORWARDER_TOPIC`. @default 'sentry-envelopes' */
   topic?: string;
