@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const files = (...specs) =>
-  execFileSync('git', ['ls-files', ...specs], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  execFileSync('git', ['ls-files', ...specs], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 const read = (file) => readFileSync(file, 'utf8');
 const FULL = /\bFAULTLINE_[A-Z0-9_]*[A-Z0-9]\b/g;
 
@@ -23,9 +25,7 @@ for (const file of codeFiles) for (const [name] of read(file).matchAll(FULL)) co
 // The Kafka connection: one family of settings, documented once as a table of `X` in
 // configuration.md and read as FAULTLINE_[<COMPONENT>_]KAFKA_<X> (secrets also <X>_FILE).
 const resolver = read('packages/contract/src/settings/resolve-kafka-connection.ts');
-const settings = new Set(
-  [...resolver.matchAll(/\b(?:text|file|bool|names)\('([A-Z_]+)'/g)].map((m) => m[1]),
-);
+const settings = new Set([...resolver.matchAll(/\b(?:text|file|bool|names)\('([A-Z_]+)'/g)].map((m) => m[1]));
 const family = /^FAULTLINE_(?:[A-Z]+_)?KAFKA_([A-Z_]+?)(?:_FILE)?$/;
 const inFamily = (name) => settings.has(family.exec(name)?.[1] ?? '');
 const configuration = read('docs/configuration.md');
@@ -39,11 +39,13 @@ const listed = new Set(
 );
 const familyProblems = [];
 for (const setting of settings) {
-  if (!listed.has(setting)) familyProblems.push(`docs/configuration.md: the Kafka connection table lacks ${setting}`);
+  if (!listed.has(setting))
+    familyProblems.push(`docs/configuration.md: the Kafka connection table lacks ${setting}`);
 }
 listed.delete('X'); // the header
 for (const setting of listed) {
-  if (!settings.has(setting)) familyProblems.push(`docs/configuration.md: ${setting} is not a Kafka connection setting`);
+  if (!settings.has(setting))
+    familyProblems.push(`docs/configuration.md: ${setting} is not a Kafka connection setting`);
 }
 // Placeholders the docs use for a family, not names.
 const placeholder = (name) => /_X$|_<|_NAME$/.test(name) || inFamily(name);
@@ -76,7 +78,8 @@ for (const [name, file] of docs) {
 // Internal names: message headers and markers, not settings.
 const internal = (name) => name === 'FAULTLINE_HEADERS' || !/^FAULTLINE_[A-Z]/.test(name);
 for (const name of code) {
-  if (!docs.has(name) && !internal(name) && !placeholder(name)) problems.push(`${name} is read by the code but no doc names it`);
+  if (!docs.has(name) && !internal(name) && !placeholder(name))
+    problems.push(`${name} is read by the code but no doc names it`);
 }
 
 // Each CLI's flags: its parseArgs options against the flags its docs name.
@@ -95,13 +98,17 @@ for (const [cli, doc] of [
     ...commandLines.flatMap((line) => [...line.matchAll(/\s--([a-z][a-z-]*)/g)].map((m) => m[1])),
   ]);
   for (const flag of flags) {
-    if (!documented.has(flag) && flag !== 'help') problems.push(`${doc}: --${flag} (${cli}) is not documented`);
+    if (!documented.has(flag) && flag !== 'help')
+      problems.push(`${doc}: --${flag} (${cli}) is not documented`);
   }
-  for (const flag of documented) if (!flags.has(flag)) problems.push(`${doc}: --${flag} is not a flag of ${cli}`);
+  for (const flag of documented)
+    if (!flags.has(flag)) problems.push(`${doc}: --${flag} is not a flag of ${cli}`);
 }
 
 if (problems.length > 0) {
-  process.stderr.write(`docs and code disagree (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.stderr.write(
+    `docs and code disagree (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`docs and code agree: ${docs.size} variables, CLI flags of 2 commands\n`);
