@@ -173,4 +173,37 @@ describe('a cluster reached over SASL_SSL', () => {
     expect(all).not.toContain(password);
     expect(all).not.toMatch(/\n\s+at /);
   });
+
+  it('the service says once that the broker refused it, keeps its events in the spool, and never shows the password', async () => {
+    const topic = uniqueName('secured-service-refused');
+    await createTopic(broker.brokers, topic);
+    const password = 'wrong-service-password-91c2';
+    const service = await runNodeScript(APP, {
+      env: {
+        PATH: process.env.PATH,
+        SENTRY_DSN: ingest.dsn(43),
+        FAULTLINE_SERVICE: 'secured-refused',
+        FAULTLINE_KAFKA_BROKERS: secured.brokers.join(','),
+        FAULTLINE_KAFKA_TOPIC: topic,
+        FAULTLINE_KAFKA_SSL_CA_FILE: secured.caFile,
+        FAULTLINE_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        FAULTLINE_KAFKA_SASL_USERNAME: secured.username,
+        FAULTLINE_KAFKA_SASL_PASSWORD: password,
+        FAULTLINE_SPOOL_DIR: join(dir, 'refused-spool'),
+        FIXTURE_SCENARIO: 'count',
+        FIXTURE_COUNT: '10',
+        FIXTURE_CLOSE_TIMEOUT_MS: '3000',
+      },
+      timeoutMs: 60_000,
+    });
+    const all = service.stdout + service.stderr;
+    expect(service.code, all).toBe(0);
+    const report = JSON.parse(service.stdout.trim().split('\n').at(-1) ?? '{}');
+    // Nothing lost: the events wait in the spool for a password that works.
+    expect(report.kafka.inSpool).toBeGreaterThanOrEqual(10);
+    const refusals = all.split('\n').filter((line) => /authentication failed/i.test(line));
+    expect(refusals, all).toHaveLength(1);
+    expect(refusals[0]).toContain('SCRAM-SHA-512');
+    expect(all).not.toContain(password);
+  });
 });

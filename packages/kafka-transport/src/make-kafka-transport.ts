@@ -237,9 +237,10 @@ function createKafkaTransport(
       .then(() => {
         connected = true;
       })
-      .catch(() => {
+      .catch((error: Error) => {
         connected = false;
-        noteOutage('cannot connect to the brokers');
+        // The reason matters when it is not an outage: a refused login names its mechanism.
+        noteOutage(`cannot connect to the brokers (${error.message})`);
       })
       .finally(() => {
         connecting = undefined;
