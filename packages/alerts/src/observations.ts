@@ -1,5 +1,4 @@
-import { parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
-import { fingerprintHash } from '@faultline/sampling';
+import { fingerprintHash, parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
 import type { Event } from '@sentry/core';
 
 /**

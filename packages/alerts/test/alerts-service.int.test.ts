@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@faultline/contract';
-import { fingerprintHash } from '@faultline/sampling';
+import { fingerprintHash, silentLogger } from '@faultline/contract';
 import { createTopic, freePort, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AlertsService, createAlertsService } from '../src/index.js';

@@ -20,6 +20,12 @@ export {
   serializeEnvelopeBytes,
 } from './envelope-bytes.js';
 export { FaultlineError, type FaultlineErrorCode } from './faultline-error.js';
+export {
+  type FingerprintedEvent,
+  fingerprintHash,
+  fingerprintOf,
+  normalizeMessage,
+} from './fingerprint.js';
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
 export {
   createTunnelAgent,
@@ -47,6 +53,7 @@ export {
   messageKey,
   SCHEMA_VERSION,
 } from './message-contract.js';
+export { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './presample.js';
 export { ConfigError, type ConfigProblem } from './settings/config-error.js';
 export {
   type Parsed,

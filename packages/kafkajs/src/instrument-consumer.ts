@@ -1,3 +1,4 @@
+import { PRESAMPLED_RATE_ATTRIBUTE } from '@faultline/contract';
 import type { SpanAttributes } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import type {
@@ -20,7 +21,7 @@ import {
 import { FAULTLINE_HEADERS, headerText } from './headers.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { recordLifecycle } from './lifecycle-breadcrumbs.js';
-import { PRESAMPLED_RATE_ATTRIBUTE, presample } from './presample.js';
+import { presample } from './presample.js';
 import { attemptOf, processAttributes } from './queue-attributes.js';
 
 const OK = { code: 1 } as const;

@@ -1,3 +1,4 @@
+import { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from '@faultline/contract';
 import {
   type Client,
   hasSpanStreamingEnabled,
@@ -17,16 +18,6 @@ import { SDK_VERSION as NODE_SDK_VERSION } from '@sentry/node';
  * another copy would read empty state, so then the SDK decides alone.
  */
 const SHARES_SDK_STATE = SDK_VERSION === NODE_SDK_VERSION;
-
-/**
- * A trace sampler carrying this symbol (Faultline's `createTraceSampler()` does) may be asked for
- * a rate before the span exists, and returns the rate given in {@link PRESAMPLED_RATE_ATTRIBUTE}
- * without deciding (or counting) again when Sentry then asks it for the same span. The name is
- * shared through the global symbol registry, so the packages need not depend on each other.
- */
-export const PRESAMPLE_SYMBOL = Symbol.for('faultline.traceSampler.presample');
-/** The span attribute that hands a pre-made decision's rate to such a sampler. */
-export const PRESAMPLED_RATE_ATTRIBUTE = 'faultline.presampled_rate';
 
 /** What Sentry will decide for a root span, known before paying for the span. */
 export interface Presample {

@@ -1,9 +1,10 @@
+import { PRESAMPLED_RATE_ATTRIBUTE } from '@faultline/contract';
 import { createTraceSampler } from '@faultline/sampling';
 import type { Client } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { continueTraceOnScope } from '../src/continue-trace-on-scope.js';
-import { PRESAMPLED_RATE_ATTRIBUTE, presample } from '../src/presample.js';
+import { presample } from '../src/presample.js';
 
 // The real SDK decides too, for the same message in the same scope: presample must agree with it.
 // Nothing is sent: the transport discards.

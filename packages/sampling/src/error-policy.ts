@@ -1,8 +1,7 @@
-import { createConsoleLogger, type Logger } from '@faultline/contract';
+import { createConsoleLogger, fingerprintHash, type Logger } from '@faultline/contract';
 import type { ErrorEvent, EventHint, SeverityLevel } from '@sentry/core';
 import { LRUCache } from 'lru-cache';
 import { type Clock, type Random, systemClock } from './clock.js';
-import { fingerprintHash } from './fingerprint.js';
 import { createPeakHoursCheck, type PeakHours, parsePeakHours } from './peak-hours.js';
 import { createRateWindow } from './rate-window.js';
 import { createSpikeDetector, type SpikeOptions } from './spike-detector.js';

@@ -1,10 +1,16 @@
+export {
+  fingerprintHash,
+  fingerprintOf,
+  normalizeMessage,
+  PRESAMPLE_SYMBOL,
+  PRESAMPLED_RATE_ATTRIBUTE,
+} from '@faultline/contract';
 export type { Backpressure, BackpressureOptions } from './backpressure.js';
 export { createBackpressure } from './backpressure.js';
 export type { Clock, Random } from './clock.js';
 export { createSeededRandom, systemClock } from './clock.js';
 export type { ErrorPolicy, ErrorPolicyOptions, ErrorPolicyStats, ErrorRule } from './error-policy.js';
 export { createErrorPolicy } from './error-policy.js';
-export { fingerprintHash, fingerprintOf, normalizeMessage } from './fingerprint.js';
 export { DEFAULT_HEALTH_CHECK_GLOBS, HEALTH_CHECK_FACTOR } from './health-checks.js';
 export type { SamplingEnv, SamplingEnvProblem } from './parse-sampling-env.js';
 export { parseSamplingEnv } from './parse-sampling-env.js';
@@ -17,4 +23,4 @@ export { createTargetController } from './target-controller.js';
 export type { TraceRule, TraceRuleKind } from './trace-rules.js';
 export { parseTraceRules } from './trace-rules.js';
 export type { TraceSampler, TraceSamplerOptions, TraceSamplerStats } from './trace-sampler.js';
-export { createTraceSampler, PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './trace-sampler.js';
+export { createTraceSampler } from './trace-sampler.js';

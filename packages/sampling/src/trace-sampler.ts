@@ -1,3 +1,4 @@
+import { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from '@faultline/contract';
 import type { TracesSamplerSamplingContext } from '@sentry/core';
 import type { Backpressure } from './backpressure.js';
 import { type Clock, systemClock } from './clock.js';
@@ -35,17 +36,7 @@ export interface TraceSamplerStats {
   classRates: Map<string, number>;
 }
 
-/**
- * Instrumentation that decides before it starts a span (Faultline's KafkaJS consumer does, so an
- * unsampled message costs no span) asks the sampler first, then starts the sampled span with the
- * rate in {@link PRESAMPLED_RATE_ATTRIBUTE}: the sampler returns it as it is, without deciding or
- * counting twice. The symbol marks samplers that honour this; it is in the global registry so the
- * instrumentation needs no dependency on this package.
- */
-export const PRESAMPLE_SYMBOL = Symbol.for('faultline.traceSampler.presample');
-/** See {@link PRESAMPLE_SYMBOL}. */
-export const PRESAMPLED_RATE_ATTRIBUTE = 'faultline.presampled_rate';
-
+/** A trace sampler; it honours pre-made decisions (see PRESAMPLE_SYMBOL in the contract). */
 export type TraceSampler = ((context: TracesSamplerSamplingContext) => number) & {
   stats(): TraceSamplerStats;
   readonly [PRESAMPLE_SYMBOL]: true;

@@ -1,4 +1,22 @@
-import type { Event } from '@sentry/core';
+/**
+ * The fields of a Sentry event a fingerprint reads (structural, so the contract needs no SDK):
+ * an `Event` of `@sentry/core` is one, and so is an event parsed from an envelope.
+ */
+export interface FingerprintedEvent {
+  fingerprint?: unknown[];
+  level?: string;
+  message?: string;
+  logentry?: { message?: string };
+  exception?: {
+    values?: {
+      type?: string;
+      value?: string;
+      stacktrace?: {
+        frames?: { in_app?: boolean; module?: string; filename?: string; function?: string }[];
+      };
+    }[];
+  };
+}
 
 const MAX_MESSAGE = 200;
 
@@ -65,7 +83,7 @@ export function normalizeMessage(message: string): string {
 }
 
 /** The parts a fingerprint is made of, in order, for the readable and the hashed form alike. */
-function visitParts(event: Event, part: (text: string, normalize: boolean) => void): void {
+function visitParts(event: FingerprintedEvent, part: (text: string, normalize: boolean) => void): void {
   const own = event.fingerprint;
   if (Array.isArray(own) && own.length > 0 && !(own.length === 1 && own[0] === '{{ default }}')) {
     for (const piece of own) part(String(piece), false);
@@ -100,7 +118,7 @@ function visitParts(event: Event, part: (text: string, normalize: boolean) => vo
  * set (other than Sentry's `{{ default }}` alone), else exception type, normalized message and
  * the top in-app frame, which is how Sentry would group most errors.
  */
-export function fingerprintOf(event: Event): string {
+export function fingerprintOf(event: FingerprintedEvent): string {
   const parts: string[] = [];
   visitParts(event, (text, normalize) => {
     parts.push(normalize ? normalizeMessage(text) : text);
@@ -190,7 +208,7 @@ const hashPart = (text: string, normalize: boolean) => {
 };
 
 /** `fingerprintOf(event)` as a 52-bit number, computed without allocating. */
-export function fingerprintHash(event: Event): number {
+export function fingerprintHash(event: FingerprintedEvent): number {
   state[0] = 0x811c9dc5 | 0;
   state[1] = 0x2f7a3c51;
   visitParts(event, hashPart);
