@@ -82,6 +82,7 @@ export {
   type SettingsSources,
   type SettingText,
 } from './settings/settings-reader.js';
+export { sleep } from './sleep.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';

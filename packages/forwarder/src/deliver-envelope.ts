@@ -1,4 +1,4 @@
-import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS } from '@faultline/contract';
+import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS, sleep } from '@faultline/contract';
 import type { Scrubber } from '@faultline/scrubbing';
 import { identity } from './allow-list.js';
 import { classifyResponse } from './classify-response.js';
@@ -13,7 +13,6 @@ import type { RateLimitBook } from './rate-limit-book.js';
 import type { RecentIds } from './recent-ids.js';
 import { scrubInspection } from './scrub-inspection.js';
 import type { SizeLimits } from './size-limits.js';
-import { sleep } from './sleep.js';
 import type { UpstreamGate } from './upstream-gate.js';
 
 export interface DeliveryDeps {

@@ -1,7 +1,6 @@
-import { backoffDelay } from '@faultline/contract';
+import { backoffDelay, sleep } from '@faultline/contract';
 import type { Admin } from 'kafkajs';
 import type { Logger } from './logger.js';
-import { sleep } from './sleep.js';
 
 /**
  * Runs a start-up step until it succeeds (true) or `signal` aborts (false), logging one line per condition (not

@@ -3,6 +3,7 @@ import {
   createConsoleLogger,
   DEFAULT_ENVELOPE_TOPIC,
   type KafkaTransportStats,
+  sleep,
 } from '@faultline/contract';
 import {
   type AdoptedSpool,
@@ -515,10 +516,6 @@ function createKafkaTransport(
       };
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Waits for `promise`, or `ms` at most; the timer does not outlive it. */
