@@ -201,16 +201,15 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
       // A list is the rules exactly; text is the FAULTLINE_SCRUB grammar.
       const parsed = Array.isArray(v)
         ? v.every((name) => [...DEFAULT_RULES, ...OPT_IN_RULES].includes(name))
-          ? { ok: true as const, rules: v as StringRuleName[] }
+          ? { ok: true as const, value: v as StringRuleName[] }
           : { ok: false as const, expected: `rule names: ${[...DEFAULT_RULES, ...OPT_IN_RULES].join(', ')}` }
         : parseScrubSetting(String(v));
-      return parsed.ok ? { ok: true, value: parsed.rules } : parsed;
+      return parsed;
     },
     [...DEFAULT_RULES],
   );
   const keyList = (v: unknown) => {
-    const parsed = parseKeyList(Array.isArray(v) ? v.join(',') : String(v));
-    return parsed.ok ? { ok: true as const, value: parsed.keys } : parsed;
+    return parseKeyList(Array.isArray(v) ? v.join(',') : String(v));
   };
   const scrubKeys = pick<string[]>(
     { name: 'scrub.extraKeys', value: scrubOption?.extraKeys },

@@ -261,13 +261,13 @@ function resolveScrub(found: SettingText, settings: SettingsReader): ForwarderOp
   const keys = (name: string) => {
     const listed = settings.text([name]);
     const parsed = parseKeyList(listed?.value ?? '');
-    if (parsed.ok) return parsed.keys;
+    if (parsed.ok) return parsed.value;
     settings.problem(name, JSON.stringify(listed?.value), parsed.expected);
     return [];
   };
-  if (rules.rules.length === 0) return false;
+  if (rules.value.length === 0) return false;
   return {
-    rules: rules.rules,
+    rules: rules.value,
     extraKeys: keys('FAULTLINE_SCRUB_KEYS'),
     safeFields: keys('FAULTLINE_SCRUB_SAFE_FIELDS'),
   };

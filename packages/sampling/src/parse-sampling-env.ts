@@ -1,13 +1,16 @@
+import {
+  type ConfigProblem,
+  createSettingsReader,
+  type Parsed,
+  parseBoolean,
+  parseList,
+} from '@faultline/contract';
 import type { SeverityLevel } from '@sentry/core';
 import { parsePeakHours } from './peak-hours.js';
 import { parseTraceRules, type TraceRule } from './trace-rules.js';
 
-/** One invalid variable: its name, its value as given, and the expected form. */
-export interface SamplingEnvProblem {
-  source: string;
-  value: string;
-  expected: string;
-}
+/** One invalid variable: the contract's ConfigProblem, under the name this package had for it. */
+export type SamplingEnvProblem = ConfigProblem;
 
 /** The sampling settings found in the environment; absent keys were not set. */
 export interface SamplingEnv {
@@ -33,39 +36,36 @@ const LEVELS: readonly SeverityLevel[] = ['fatal', 'error', 'warning', 'log', 'i
  * Empty variables count as unset.
  */
 export function parseSamplingEnv(env: Record<string, string | undefined>): SamplingEnv {
-  const result: SamplingEnv = { problems: [] };
-  const read = (name: string) => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
-  const problem = (source: string, value: string, expected: string) => {
-    result.problems.push({ source, value: JSON.stringify(value), expected });
-  };
-  const number = (name: string, min: number, max: number, integer: boolean, expected: string) => {
-    const raw = read(name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value)))
-      return value;
-    problem(name, raw, expected);
-    return undefined;
-  };
-
-  const rules = read('FAULTLINE_TRACES_RULES');
-  if (rules !== undefined) {
-    try {
-      result.rules = parseTraceRules(rules);
-    } catch (error) {
-      problem(
-        'FAULTLINE_TRACES_RULES',
-        rules,
-        `rules like "route:/checkout*=0.5; topic:orders=0.2; *=0.1" (${(error as Error).message})`,
-      );
-    }
-  }
+  const settings = createSettingsReader({ env });
+  const result: SamplingEnv = { problems: settings.problems };
+  const number = (name: string, min: number, max: number, integer: boolean, expected: string) =>
+    settings.parse([name], (text): Parsed<number> => {
+      const value = Number(text);
+      const ok =
+        Number.isFinite(value) && value >= min && value <= max && (!integer || Number.isInteger(value));
+      return ok ? { ok: true, value } : { ok: false, expected };
+    });
+  // A parser that throws on bad input, as the rule and peak-hour grammars do, as a Parsed.
+  const grammar =
+    <T>(parse: (text: string) => T, expected: string) =>
+    (text: string): Parsed<T> => {
+      try {
+        return { ok: true, value: parse(text) };
+      } catch (error) {
+        return { ok: false, expected: `${expected} (${(error as Error).message})` };
+      }
+    };
   const set = <K extends keyof SamplingEnv>(key: K, value: SamplingEnv[K] | undefined) => {
     if (value !== undefined) result[key] = value;
   };
+
+  set(
+    'rules',
+    settings.parse(
+      ['FAULTLINE_TRACES_RULES'],
+      grammar(parseTraceRules, 'rules like "route:/checkout*=0.5; topic:orders=0.2; *=0.1"'),
+    ),
+  );
   set(
     'targetPerMinute',
     number(
@@ -86,50 +86,27 @@ export function parseSamplingEnv(env: Record<string, string | undefined>): Sampl
     number('FAULTLINE_ERRORS_PER_FINGERPRINT', 0, 1e6, true, 'a whole number of errors, 0 or more'),
   );
   set('errorsSampleRate', number('FAULTLINE_ERRORS_SAMPLE_RATE', 0, 1, false, 'a number from 0 to 1'));
-
-  const levels = read('FAULTLINE_DROP_LEVELS_UNDER_LOAD');
-  if (levels !== undefined) {
-    const list = levels
-      .split(',')
-      .map((level) => level.trim().toLowerCase())
-      .filter(Boolean);
-    if (list.every((level) => (LEVELS as readonly string[]).includes(level) && level !== 'fatal')) {
-      result.dropLevelsUnderLoad = list as SeverityLevel[];
-    } else {
-      problem(
-        'FAULTLINE_DROP_LEVELS_UNDER_LOAD',
-        levels,
-        'levels separated by commas from: error, warning, log, info, debug',
-      );
-    }
-  }
-
-  const peak = read('FAULTLINE_PEAK_HOURS');
-  if (peak !== undefined) {
-    try {
-      parsePeakHours(peak);
-      result.peakHours = peak;
-    } catch (error) {
-      problem(
-        'FAULTLINE_PEAK_HOURS',
-        peak,
-        `ranges and an optional time zone, like "09:00-12:00,14:00-18:00 Europe/Berlin" (${(error as Error).message})`,
-      );
-    }
-  }
-
-  const boolean = (name: string): boolean | undefined => {
-    const raw = read(name);
-    if (raw === undefined) return undefined;
-    const lower = raw.toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
-    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-    problem(name, raw, 'true or false (also 1/0, yes/no, on/off)');
-    return undefined;
-  };
-  const backpressure = boolean('FAULTLINE_BACKPRESSURE');
-  if (backpressure !== undefined) result.backpressure = backpressure;
-  const errorsSampling = boolean('FAULTLINE_ERRORS_SAMPLING');
-  if (errorsSampling !== undefined) result.errorsSampling = errorsSampling;
+  set(
+    'dropLevelsUnderLoad',
+    settings.parse(['FAULTLINE_DROP_LEVELS_UNDER_LOAD'], (text): Parsed<SeverityLevel[]> => {
+      const list = parseList(text.toLowerCase());
+      return list.every((level) => (LEVELS as readonly string[]).includes(level) && level !== 'fatal')
+        ? { ok: true, value: list as SeverityLevel[] }
+        : { ok: false, expected: 'levels separated by commas from: error, warning, log, info, debug' };
+    }),
+  );
+  set(
+    'peakHours',
+    settings.parse(
+      ['FAULTLINE_PEAK_HOURS'],
+      grammar((text) => {
+        parsePeakHours(text);
+        return text;
+      }, 'ranges and an optional time zone, like "09:00-12:00,14:00-18:00 Europe/Berlin"'),
+    ),
+  );
+  // The boolean spellings every Faultline setting accepts (Sentry's own).
+  set('backpressure', settings.parse(['FAULTLINE_BACKPRESSURE'], parseBoolean));
+  set('errorsSampling', settings.parse(['FAULTLINE_ERRORS_SAMPLING'], parseBoolean));
   return result;
 }

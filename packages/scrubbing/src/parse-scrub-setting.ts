@@ -1,8 +1,10 @@
+import { type Parsed, parseList } from '@faultline/contract';
 import { DEFAULT_RULES, OPT_IN_RULES, type StringRuleName } from './string-rules.js';
 
 const ALL: readonly StringRuleName[] = [...DEFAULT_RULES, ...OPT_IN_RULES];
 
-export type ParsedRules = { ok: true; rules: StringRuleName[] } | { ok: false; expected: string };
+/** The rules, or the expected form: the contract's `Parsed`, as every Faultline setting. */
+export type ParsedRules = Parsed<StringRuleName[]>;
 
 /**
  * `FAULTLINE_SCRUB`: `off`, or rule names separated by commas, each added (`email`, `+ip`) to
@@ -15,7 +17,7 @@ export function parseScrubSetting(text: string): ParsedRules {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  if (tokens.length === 1 && tokens[0]?.toLowerCase() === 'off') return { ok: true, rules: [] };
+  if (tokens.length === 1 && tokens[0]?.toLowerCase() === 'off') return { ok: true, value: [] };
   const rules = new Set<StringRuleName>(DEFAULT_RULES);
   for (const token of tokens) {
     const lower = token.toLowerCase();
@@ -26,17 +28,14 @@ export function parseScrubSetting(text: string): ParsedRules {
     if (remove) rules.delete(name);
     else rules.add(name);
   }
-  return { ok: true, rules: [...rules] };
+  return { ok: true, value: [...rules] };
 }
 
 /** A comma-separated list of key names (`FAULTLINE_SCRUB_KEYS`, `FAULTLINE_SCRUB_SAFE_FIELDS`). */
-export function parseKeyList(text: string): { ok: true; keys: string[] } | { ok: false; expected: string } {
-  const keys = text
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+export function parseKeyList(text: string): Parsed<string[]> {
+  const keys = parseList(text);
   if (keys.some((k) => k.length > 128 || /\s/.test(k))) {
     return { ok: false, expected: 'key names without spaces, at most 128 characters, separated by commas' };
   }
-  return { ok: true, keys };
+  return { ok: true, value: keys };
 }

@@ -239,13 +239,13 @@ describe('parseScrubSetting', () => {
   it('adds opt-in rules, takes default ones away, turns all off, and refuses unknown names', () => {
     expect(parseScrubSetting('email, +ip')).toEqual({
       ok: true,
-      rules: ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey', 'email', 'ip'],
+      value: ['keys', 'creditcard', 'bearer', 'urlauth', 'pemkey', 'email', 'ip'],
     });
     expect(parseScrubSetting('-creditcard')).toEqual({
       ok: true,
-      rules: ['keys', 'bearer', 'urlauth', 'pemkey'],
+      value: ['keys', 'bearer', 'urlauth', 'pemkey'],
     });
-    expect(parseScrubSetting('off')).toEqual({ ok: true, rules: [] });
+    expect(parseScrubSetting('off')).toEqual({ ok: true, value: [] });
     expect(parseScrubSetting('phone')).toMatchObject({ ok: false });
   });
 });
