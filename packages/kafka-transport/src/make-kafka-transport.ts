@@ -5,14 +5,7 @@ import {
   type KafkaTransportStats,
   sleep,
 } from '@faultline/contract';
-import {
-  type AdoptedSpool,
-  adoptOrphanSpool,
-  defaultSpoolDir,
-  LOCK_LEASE_MS,
-  openSlotSpool,
-  type Spool,
-} from '@faultline/spool';
+import { defaultSpoolDir } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
@@ -21,6 +14,7 @@ import type { KafkaTransportOptions } from './kafka-transport-options.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { messageFromBytes } from './message-from-bytes.js';
 import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
+import { openTransportSpools } from './transport-spools.js';
 
 /** The transport Sentry gets, plus what Faultline needs to shut it down and observe it. */
 export interface KafkaTransport extends Transport {
@@ -39,9 +33,6 @@ export type KafkaTransportFactory = ((options: BaseTransportOptions) => KafkaTra
   /** The transport the factory made last (Sentry makes one per client). */
   readonly current: KafkaTransport | undefined;
 };
-
-/** How often a process looks for spools left by processes of its service that are gone. */
-const ADOPT_INTERVAL_MS = 10_000;
 
 const COMPRESSION = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None } as const;
 
@@ -99,77 +90,36 @@ function createKafkaTransport(
   const target = ingestTargetFromUrl(transportOptions.url);
 
   const stats = { delivered: 0, spooled: 0, drained: 0, dropped: 0, adopted: 0 };
-  // The service's spool directory; this process spools in a slot of it (one per process, so the
-  // workers of node:cluster or PM2 each have their own) and drains slots left by processes gone.
-  const spoolRoot = options.spool === false ? undefined : (options.spool?.dir ?? defaultSpoolDir(clientId));
-  const spoolOptions = {
-    ...(options.spool || {}),
-    onDrop: (payloads: Buffer[], reason: 'full' | 'write_error') => {
-      stats.dropped += payloads.length;
-      for (const payload of payloads) {
-        record(
-          reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
-          messageFromBytes(payload)?.categories ?? [],
-        );
+  // The service's spool directory; this process spools in a slot of it and drains slots left
+  // by processes gone (see openTransportSpools).
+  const spools = openTransportSpools({
+    root: options.spool === false ? undefined : (options.spool?.dir ?? defaultSpoolDir(clientId)),
+    options: {
+      ...(options.spool || {}),
+      onDrop: (payloads: Buffer[], reason: 'full' | 'write_error') => {
+        stats.dropped += payloads.length;
+        for (const payload of payloads) {
+          record(
+            reason === 'full' ? 'queue_overflow' : 'internal_sdk_error',
+            messageFromBytes(payload)?.categories ?? [],
+          );
+        }
+      },
+    },
+    logger,
+    onAdopted: () => {
+      if (connected && !outage) void pump();
+      else if (retryTimer) {
+        // A probe far off in the backoff: with a backlog now, Kafka is probed every backlogProbeMs.
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+        scheduleRetry();
       }
     },
-  };
-  // A spool that cannot be opened (held by a process on another host whose lease has not run
-  // out, a directory owned by someone else) does not stop the application: the transport runs
-  // without its disk buffer, says so once, and tries again every lease period.
-  let spool: Spool | undefined;
-  let spoolDir: string | undefined;
-  let spoolRetry: NodeJS.Timeout | undefined;
-  const tryOpenSpool = (first: boolean): void => {
-    if (spoolRoot === undefined) return;
-    try {
-      const opened = openSlotSpool({ ...spoolOptions, dir: spoolRoot });
-      spool = opened.spool;
-      spoolDir = opened.dir;
-      if (!first) logger.info(`spool ${spoolDir} opened; envelopes are buffered on disk again`);
-      if (spoolRetry) clearInterval(spoolRetry);
-      spoolRetry = undefined;
-    } catch (error) {
-      if (!first) return;
-      logger.warn(
-        `${(error as Error).message}; running without a disk buffer: while Kafka is away, envelopes are dropped (counted) until the spool opens (tried every ${LOCK_LEASE_MS / 1000} s)`,
-      );
-      spoolRetry = setInterval(() => tryOpenSpool(false), LOCK_LEASE_MS);
-      spoolRetry.unref();
-    }
-  };
-  tryOpenSpool(true);
-
-  /** The spool of a process of this service that is gone, drained after this one's own. */
-  let adopted: AdoptedSpool | undefined;
-  function adoptOrphan(): void {
-    if (!spool || !spoolRoot || !spoolDir || adopted || closed) return;
-    try {
-      adopted = adoptOrphanSpool({ ...spoolOptions, dir: spoolRoot, except: spoolDir });
-    } catch {
-      adopted = undefined;
-    }
-    if (!adopted) return;
-    logger.info(
-      `sending the ${adopted.spool.stats().records} envelope(s) left in ${adopted.dir} by a process that is gone`,
-    );
-    if (connected && !outage) void pump();
-    else if (retryTimer) {
-      // A probe far off in the backoff: with a backlog now, Kafka is probed every backlogProbeMs.
-      clearTimeout(retryTimer);
-      retryTimer = undefined;
-      scheduleRetry();
-    }
-  }
-  function finishAdopted(): void {
-    if (!adopted || adopted.spool.stats().records > 0) return;
-    adopted.spool.close({ removeIfEmpty: true });
-    adopted = undefined;
-    stats.adopted++;
-    adoptOrphan();
-  }
-  const adoptTimer = setInterval(adoptOrphan, ADOPT_INTERVAL_MS);
-  adoptTimer.unref();
+    onSlotDrained: () => {
+      stats.adopted++;
+    },
+  });
 
   // The sockets are counted so the transport can tell when only its own connection keeps the
   // process alive (see releaseWhenIdle).
@@ -257,7 +207,7 @@ function createKafkaTransport(
   }
 
   function backlog(): number {
-    return (spool?.stats().records ?? 0) + (adopted?.spool.stats().records ?? 0);
+    return spools.records();
   }
 
   function scheduleRetry(): void {
@@ -279,6 +229,7 @@ function createKafkaTransport(
   /** Writes envelopes to the spool (or counts them lost without one). */
   function spill(pending: Pending[]): void {
     for (const item of pending) {
+      const spool = spools.own;
       if (spool?.append(item.message.value)) stats.spooled++;
       else if (!spool) {
         stats.dropped++;
@@ -338,7 +289,7 @@ function createKafkaTransport(
         }
         if (!connected || outage) break;
         // This process's own backlog first, then what a process that is gone left.
-        const source = spool && spool.stats().records > 0 ? spool : adopted?.spool;
+        const source = spools.next();
         if (!source || source.stats().records === 0) break;
         const backlog = source.read(batchSize, 1024 * 1024);
         if (backlog.records.length === 0) break;
@@ -350,7 +301,7 @@ function createKafkaTransport(
         if (batch.length === 0 || (await sendToKafka(batch))) {
           source.ack(backlog);
           stats.drained += batch.length;
-          if (source === adopted?.spool) finishAdopted();
+          if (source === spools.adopted) spools.drainedSome();
         } else {
           source.rewind();
         }
@@ -400,14 +351,12 @@ function createKafkaTransport(
     const unsent = [...(inFlight ?? []), ...queue.splice(0)];
     queueBytes = 0;
     spill(unsent);
-    spool?.sync();
-    spool?.close();
-    adopted?.spool.close();
+    spools.closeAtExit();
   };
   process.on('exit', onExit);
 
   void connect().then(() => {
-    adoptOrphan();
+    spools.adopt();
     if (backlog() > 0) void pump();
   });
 
@@ -471,7 +420,7 @@ function createKafkaTransport(
         void pump();
         await withDeadline(idle, deadline - Date.now());
       }
-      spool?.sync();
+      spools.own?.sync();
       return queue.length === 0 && !inFlight && backlog() === 0;
     },
     async close(timeoutMs = 2000) {
@@ -480,15 +429,14 @@ function createKafkaTransport(
       idleRelease.stop();
       clearTimeout(lingerTimer);
       clearTimeout(retryTimer);
-      clearInterval(spoolRetry);
-      clearInterval(adoptTimer);
+      spools.stop();
       // Anything still here goes to the spool rather than being lost.
       spill([...(inFlight ?? []), ...queue.splice(0)]);
       process.removeListener('exit', onExit);
       const left = backlog();
       if (left > 0) {
         logger.warn(
-          `closing with ${left} envelope(s) in the spool at ${spoolDir}; ` +
+          `closing with ${left} envelope(s) in the spool at ${spools.ownDir}; ` +
             'the next process of this service that opens it, or a live one that adopts it, sends them to Kafka',
         );
       }
@@ -496,10 +444,7 @@ function createKafkaTransport(
         producer.disconnect().catch(() => undefined),
         new Promise((r) => setTimeout(r, 1000)),
       ]);
-      spool?.close({ removeIfEmpty: true });
-      // Not drained in time: its lock goes, and another process of the service takes it over.
-      adopted?.spool.close({ removeIfEmpty: true });
-      adopted = undefined;
+      spools.close();
       return flushed;
     },
     addExitHook(hook) {
@@ -511,7 +456,7 @@ function createKafkaTransport(
         ...stats,
         queued: queue.length,
         inSpool: backlog(),
-        spoolBytes: (spool?.stats().bytes ?? 0) + (adopted?.spool.stats().bytes ?? 0),
+        spoolBytes: spools.bytes(),
         connected,
       };
     },
