@@ -7,13 +7,13 @@ import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { joinLeadership, type Leadership } from './leadership.js';
+import { lookbackOffsets } from './lookback-offsets.js';
 import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
 import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
+import { createTransitionDispatcher } from './transition-dispatcher.js';
 
 const EMPTY = Buffer.alloc(0);
-/** Failed transitions kept for another try, at most. */
-const MAX_RETRY = 1_000;
 
 export interface AlertsStats {
   /** Whether this instance is the active one of its group (the others stand by). */
@@ -116,69 +116,24 @@ export function createAlertsService(
     const pool = createObservePool();
     const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
     let stopped = false;
-    // Transitions every channel failed to take, retried on later ticks, in order. A subject's later
-    // transitions queue behind its failed one, so a resolve never overtakes its fire.
-    const retry: AlertTransition[] = [];
-    let retriedAt = 0;
-    const deliver = async (transition: AlertTransition): Promise<void> => {
-      if (retry.some((queued) => queued.key === transition.key)) {
-        retry.push(transition);
-        return;
-      }
-      if (stopped || !book.admit(transition)) {
-        stats.suppressed++;
-        return;
-      }
-      if (!(await notifier.notify(transition))) {
-        if (retry.length >= MAX_RETRY) retry.shift();
-        retry.push(transition);
-        stats.failed++;
-        return;
-      }
-      stats.sent++;
-      const record = book.sent(transition);
-      await producer
-        ?.send({
-          topic: config.stateTopic,
-          messages: [{ key: transition.key, value: JSON.stringify(record) }],
-        })
-        .catch((error: Error) =>
-          logger.warn('could not record an episode; a restart may send it again', { error: error.message }),
-        );
-    };
-    // Transitions are handled one at a time, in order: the book and the state topic stay in step.
-    let handling = Promise.resolve();
-    const handle = (transitions: AlertTransition[]) => {
-      if (transitions.length === 0) return handling;
-      handling = handling.then(async () => {
-        for (const transition of transitions) await deliver(transition);
-      });
-      return handling;
-    };
-    const retryFailed = () => {
-      if (retry.length === 0 || Date.now() - retriedAt < retryEveryMs) return handling;
-      retriedAt = Date.now();
-      handling = handling.then(async () => {
-        const queued = retry.splice(0);
-        for (const transition of queued) await deliver(transition);
-      });
-      return handling;
-    };
+    const dispatcher = createTransitionDispatcher({
+      book,
+      notifier,
+      producer: () => producer,
+      stateTopic: config.stateTopic,
+      stats,
+      logger,
+      retryEveryMs,
+      isStopped: () => stopped,
+    });
 
     stats.caughtUp = false;
     const restored = await restoreEpisodes(kafka, config.stateTopic, book);
-    const admin = kafka.admin();
-    await admin.connect();
-    const since = clock() - config.lookbackMinutes * 60_000;
-    const [starts, ends] = await Promise.all([
-      admin.fetchTopicOffsetsByTimestamp(config.topic, since),
-      admin.fetchTopicOffsets(config.topic),
-    ]).finally(() => admin.disconnect());
-    const pending = new Map<number, number>();
-    for (const { partition, high } of ends) {
-      const start = Number(starts.find((s) => s.partition === partition)?.offset ?? high);
-      if (start < Number(high)) pending.set(partition, Number(high));
-    }
+    const { starts, pending } = await lookbackOffsets(
+      kafka,
+      config.topic,
+      clock() - config.lookbackMinutes * 60_000,
+    );
     const caughtUp = () => {
       if (stats.caughtUp || pending.size > 0) return;
       stats.caughtUp = true;
@@ -228,7 +183,7 @@ export function createAlertsService(
         stats.late = late + evaluator.stats.late;
         stats.future = future + evaluator.stats.future;
         stats.envelopes += batch.messages.length;
-        if (transitions.length > 0) await handle(transitions);
+        if (transitions.length > 0) await dispatcher.handle(transitions);
         resolveOffset(last.offset);
         if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
           pending.delete(batch.partition);
@@ -244,8 +199,8 @@ export function createAlertsService(
     caughtUp();
     const tick = async () => {
       if (!stats.caughtUp || stopped) return;
-      await retryFailed();
-      await handle(evaluator.tick(clock()));
+      await dispatcher.retryFailed();
+      await dispatcher.handle(evaluator.tick(clock()));
     };
     const timer = setInterval(() => void tick(), config.tickMs);
     timer.unref();
@@ -254,7 +209,7 @@ export function createAlertsService(
       async stop() {
         stopped = true;
         clearInterval(timer);
-        await handling;
+        await dispatcher.idle();
         await consumer.disconnect().catch(() => undefined);
         await pool.close();
         stats.caughtUp = false;
