@@ -1,4 +1,12 @@
-import { ConfigError, DEFAULT_ENVELOPE_TOPIC, type DsnParts, deadLetterTopicFor } from '@faultline/contract';
+import {
+  ConfigError,
+  type ConfigProblem,
+  DEFAULT_ENVELOPE_TOPIC,
+  type DsnParts,
+  deadLetterTopicFor,
+  parseBrokers,
+  parseUrl,
+} from '@faultline/contract';
 import { createScrubber, type Scrubber } from '@faultline/scrubbing';
 import { createAllowList } from './allow-list.js';
 import type { ForwarderOptions } from './forwarder-options.js';
@@ -33,22 +41,21 @@ export interface ForwarderConfig {
 
 /** Applies defaults and checks what can be checked before connecting; throws with every problem. */
 export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConfig {
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
+  const problem = (name: string, value: unknown, expected: string) =>
+    problems.push({ source: `options.${name}`, value: JSON.stringify(value) ?? String(value), expected });
   const positive = (name: string, value: number | undefined, fallback: number) => {
     if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1`);
+    if (!Number.isInteger(value) || value < 1) problem(name, value, 'a whole number of at least 1');
     return value;
   };
-  if (!options.brokers || options.brokers.length === 0)
-    problems.push('brokers must name at least one broker');
+  const brokers = parseBrokers(options.brokers ?? []);
+  if (!brokers.ok) problem('brokers', options.brokers ?? [], brokers.expected);
   let upstream: URL | undefined;
   if (options.upstream !== undefined) {
-    try {
-      upstream = new URL(options.upstream);
-      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      problems.push('upstream must be an http(s) URL');
-    }
+    const parsed = parseUrl(options.upstream);
+    if (parsed.ok) upstream = parsed.value;
+    else problem('upstream', options.upstream, parsed.expected);
   }
   let isAllowed: ForwarderConfig['isAllowed'] = () => false;
   try {
@@ -58,7 +65,12 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
       hasUpstream: options.upstream !== undefined,
     });
   } catch (error) {
-    problems.push((error as Error).message);
+    // Never the DSNs themselves: the allow-list's message names them redacted.
+    problems.push({
+      source: 'options.allowedDsns',
+      value: '(see expected)',
+      expected: (error as Error).message,
+    });
   }
   const maxInFlight = positive('maxInFlight', options.maxInFlight, 256);
   const topic = options.topic ?? DEFAULT_ENVELOPE_TOPIC;
@@ -99,13 +111,8 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     startFrom: options.startFrom ?? (options.fromBeginning === false ? 'latest' : 'earliest'),
   };
   if (options.startFrom instanceof Date && Number.isNaN(options.startFrom.getTime())) {
-    problems.push('startFrom must be a valid Date');
+    problem('startFrom', 'Invalid Date', "'earliest', 'latest' or a valid Date");
   }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      problems.map((p) => ({ source: 'createForwarder', value: 'options', expected: p })),
-      'The forwarder configuration',
-    );
-  }
+  if (problems.length > 0) throw new ConfigError(problems, 'The forwarder configuration');
   return config;
 }

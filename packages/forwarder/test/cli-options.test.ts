@@ -1,5 +1,7 @@
+import { ConfigError } from '@faultline/contract';
 import { describe, expect, it } from 'vitest';
 import { parse, resolveOptions } from '../src/cli.js';
+import { resolveForwarderConfig } from '../src/resolve-forwarder-config.js';
 
 const DSN = 'https://abc@o1.ingest.example.com/7';
 const base = { FAULTLINE_KAFKA_BROKERS: 'kafka-1:9092', FAULTLINE_FORWARDER_ALLOWED_DSNS: DSN };
@@ -86,6 +88,31 @@ describe('the forwarder command line', () => {
       'FAULTLINE_FORWARDER_ALLOWED_DSNS (or --allowed-dsns)',
       'FAULTLINE_FORWARDER_KAFKA_BROKERS or FAULTLINE_KAFKA_BROKERS',
       'FAULTLINE_FORWARDER_LOG_LEVEL',
+    ]);
+  });
+});
+
+describe('createForwarder options', () => {
+  it('throws one ConfigError (FAULTLINE_CONFIG) naming each bad option', () => {
+    let caught: unknown;
+    try {
+      resolveForwarderConfig({
+        brokers: ['no-port'],
+        allowedDsns: [DSN],
+        upstream: 'ftp://relay',
+        maxInFlight: 0,
+        startFrom: new Date('not a date'),
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).code).toBe('FAULTLINE_CONFIG');
+    expect((caught as ConfigError).problems.map((p) => p.source)).toEqual([
+      'options.brokers',
+      'options.upstream',
+      'options.maxInFlight',
+      'options.startFrom',
     ]);
   });
 });
