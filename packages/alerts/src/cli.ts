@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isLogLevel, parseList } from '@faultline/contract';
+import { isLogLevel, kafkaConnectionHelp, parseList } from '@faultline/contract';
 import type { AlertsOptions } from './alerts-options.js';
 import { createAlertsService } from './create-alerts-service.js';
 import { startHealthServer } from './health-server.js';
@@ -20,12 +20,7 @@ A flag wins over its variable, a variable over the rule file.
   --health-port <port> FAULTLINE_ALERTS_HEALTH_PORT      /healthz and /readyz for probes; default off
   --log-level <level>  FAULTLINE_ALERTS_LOG_LEVEL        debug, info, warn or error; default info
   --kafka-ssl          TLS to the brokers (see below)
-Kafka connection: FAULTLINE_ALERTS_KAFKA_<X>, else FAULTLINE_KAFKA_<X>, for X in
-  CLIENT_ID, SSL, SSL_CA_FILE, SSL_CERT_FILE, SSL_KEY_FILE, SSL_KEY_PASSWORD, SSL_SERVERNAME,
-  SSL_REJECT_UNAUTHORIZED, SASL_MECHANISM (plain, scram-sha-256, scram-sha-512, oauthbearer),
-  SASL_USERNAME, SASL_PASSWORD, SASL_OAUTHBEARER_TOKEN_FILE, SASL_OAUTHBEARER_TOKEN_COMMAND;
-  every secret also as <NAME>_FILE. FAULTLINE_ALERTS_BROKERS is read until the next release.
-Channels (environment only; never logged):
+${kafkaConnectionHelp('ALERTS')}Channels (environment only; never logged):
   FAULTLINE_ALERTS_SLACK_WEBHOOK_URL, FAULTLINE_ALERTS_PAGERDUTY_ROUTING_KEY,
   FAULTLINE_ALERTS_OPSGENIE_API_KEY (FAULTLINE_ALERTS_OPSGENIE_URL for the EU API),
   FAULTLINE_ALERTS_WEBHOOK_URL

@@ -73,6 +73,7 @@ export {
   type KafkaSasl,
   type KafkaSaslMechanism,
   type KafkaTls,
+  kafkaConnectionHelp,
   type ResolveKafkaConnectionOptions,
   resolveKafkaConnection,
 } from './settings/resolve-kafka-connection.js';

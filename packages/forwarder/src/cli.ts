@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import {
   ConfigError,
   createSettingsReader,
+  kafkaConnectionHelp,
   type Parsed,
   parseCount,
   parseEnum,
@@ -53,12 +54,7 @@ Options (each also an environment variable; a flag wins over its variable):
                                                                   partitions, default 10000
   --log-level <level>       FAULTLINE_FORWARDER_LOG_LEVEL         debug, info, warn or error; default info
   --kafka-ssl               TLS to the brokers (see below)
-Kafka connection: FAULTLINE_FORWARDER_KAFKA_<X>, else FAULTLINE_KAFKA_<X>, for X in
-  CLIENT_ID, SSL, SSL_CA_FILE, SSL_CERT_FILE, SSL_KEY_FILE, SSL_KEY_PASSWORD, SSL_SERVERNAME,
-  SSL_REJECT_UNAUTHORIZED, SASL_MECHANISM (plain, scram-sha-256, scram-sha-512, oauthbearer),
-  SASL_USERNAME, SASL_PASSWORD, SASL_OAUTHBEARER_TOKEN_FILE, SASL_OAUTHBEARER_TOKEN_COMMAND;
-  every secret also as <NAME>_FILE. FAULTLINE_FORWARDER_BROKERS is read until the next release.
-  -h, --help
+${kafkaConnectionHelp('FORWARDER')}  -h, --help
 Times for replay: ISO 8601 (2026-11-25T10:00:00Z) or epoch milliseconds.
 `;
 

@@ -193,6 +193,16 @@ export function resolveKafkaConnection(
   return connection;
 }
 
+/** The `--help` lines of a CLI for the Kafka connection of `component` (`FORWARDER`, `ALERTS`). */
+export function kafkaConnectionHelp(component: string): string {
+  return `Kafka connection: FAULTLINE_${component}_KAFKA_<X>, else FAULTLINE_KAFKA_<X>, for X in
+  CLIENT_ID, SSL, SSL_CA_FILE, SSL_CERT_FILE, SSL_KEY_FILE, SSL_KEY_PASSWORD, SSL_SERVERNAME,
+  SSL_REJECT_UNAUTHORIZED, SASL_MECHANISM (plain, scram-sha-256, scram-sha-512, oauthbearer),
+  SASL_USERNAME, SASL_PASSWORD, SASL_OAUTHBEARER_TOKEN_FILE, SASL_OAUTHBEARER_TOKEN_COMMAND;
+  every secret also as <NAME>_FILE. FAULTLINE_${component}_BROKERS is read until the next release.
+`;
+}
+
 /** A short description for log lines: brokers, TLS, mechanism and user. Never a secret. */
 export function describeKafkaConnection(connection: KafkaConnection): string {
   const parts = [connection.brokers.join(',') || '(no brokers)'];
