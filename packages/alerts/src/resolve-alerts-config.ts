@@ -5,6 +5,7 @@ import {
   FaultlineError,
   type KafkaConnection,
   type Parsed,
+  parseBoolean,
   parseBrokers,
   parseUrl,
   resolveKafkaConnection,
@@ -297,11 +298,11 @@ function object(value: unknown, where: string, problems: string[]): Record<strin
   return {};
 }
 
+/** A boolean variable in the spellings every Faultline setting accepts (the contract's). */
 function parseFlag(raw: string | undefined, name: string, problems: string[]): boolean | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const text = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
-  if (['0', 'false', 'no', 'off'].includes(text)) return false;
-  problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+  const parsed = parseBoolean(raw);
+  if (parsed.ok) return parsed.value;
+  problems.push(`${name}=${JSON.stringify(raw)}: expected ${parsed.expected}`);
   return undefined;
 }
