@@ -4,10 +4,9 @@ import {
   DEFAULT_ENVELOPE_TOPIC,
   FaultlineError,
   type KafkaConnection,
-  type Parsed,
   parseBoolean,
   parseBrokers,
-  parseUrl,
+  parseProxySetting,
   resolveKafkaConnection,
 } from '@faultline/contract';
 import { parse as parseYaml } from 'yaml';
@@ -90,6 +89,7 @@ export function resolveAlertsConfig(
   env: Record<string, string | undefined> = process.env,
 ): ResolvedAlertsConfig {
   const problems: string[] = [];
+  const settings = createSettingsReader({ env });
   const file = readRuleFile(env.FAULTLINE_ALERTS_RULES_FILE, problems);
   for (const key of Object.keys(file)) {
     if (!['rules', 'routes', 'channels', 'dryRun', 'lookbackMinutes'].includes(key)) {
@@ -176,9 +176,7 @@ export function resolveAlertsConfig(
 
   const configured = CHANNELS.filter((name) => channels[name] !== undefined);
   const dryRun =
-    options.dryRun ??
-    parseFlag(env.FAULTLINE_ALERTS_DRY_RUN, 'FAULTLINE_ALERTS_DRY_RUN', problems) ??
-    file.dryRun === true;
+    options.dryRun ?? settings.parse(['FAULTLINE_ALERTS_DRY_RUN'], parseBoolean) ?? file.dryRun === true;
   const fileRoutes = object(file.routes, 'rule file: routes', problems);
   const routes = {} as Record<AlertRuleName, ChannelName[]>;
   for (const rule of RULES) {
@@ -205,18 +203,13 @@ export function resolveAlertsConfig(
     );
   }
 
-  const settings = createSettingsReader({ env });
   const connection = resolveKafkaConnection(settings, {
     component: 'ALERTS',
     requireBrokers: options.brokers === undefined,
     readBrokers: options.brokers === undefined,
     deprecated: { BROKERS: 'FAULTLINE_ALERTS_BROKERS' },
   });
-  const proxy = settings.parse(['FAULTLINE_ALERTS_PROXY'], (text): Parsed<string | false> => {
-    if (text.toLowerCase() === 'off') return { ok: true, value: false };
-    const url = parseUrl(text);
-    return url.ok ? { ok: true, value: url.value.href } : { ok: false, expected: `off, or ${url.expected}` };
-  });
+  const proxy = settings.parse(['FAULTLINE_ALERTS_PROXY'], parseProxySetting);
   for (const p of settings.problems) problems.push(`${p.source}=${p.value}: expected ${p.expected}`);
   let brokers = connection.brokers;
   if (options.brokers !== undefined) {
@@ -296,13 +289,4 @@ function object(value: unknown, where: string, problems: string[]): Record<strin
   if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   problems.push(`${where}: expected a mapping`);
   return {};
-}
-
-/** A boolean variable in the spellings every Faultline setting accepts (the contract's). */
-function parseFlag(raw: string | undefined, name: string, problems: string[]): boolean | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const parsed = parseBoolean(raw);
-  if (parsed.ok) return parsed.value;
-  problems.push(`${name}=${JSON.stringify(raw)}: expected ${parsed.expected}`);
-  return undefined;
 }

@@ -2,6 +2,10 @@ import { type AgentOptions, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type Parsed, parseUrl } from './settings/parse-setting.js';
+
+/** A hostname as `node:http` wants it: an IPv6 literal without its brackets. */
+const bare = (hostname: string) => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
 
 /** Which proxy to use for what, as curl and Sentry's SDK read it from the environment. */
 export interface ProxySettings {
@@ -11,6 +15,13 @@ export interface ProxySettings {
   httpsProxy?: string;
   /** Hosts reached directly: `host`, `.domain` or `domain` (its subdomains too), `host:port`, `*`. Env: `no_proxy`, `NO_PROXY`. */
   noProxy?: string;
+}
+
+/** An explicit proxy setting (`--proxy`, `FAULTLINE_*_PROXY`): `off`, or an http(s) URL. */
+export function parseProxySetting(text: string): Parsed<string | false> {
+  if (text.toLowerCase() === 'off') return { ok: true, value: false };
+  const url = parseUrl(text);
+  return url.ok ? { ok: true, value: url.value.href } : { ok: false, expected: `off, or ${url.expected}` };
 }
 
 /** The proxy settings of the environment; the lower-case names win, as in curl. */
@@ -36,7 +47,7 @@ export function proxyFor(target: URL, settings: ProxySettings, explicit?: string
 
 function bypasses(target: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = bare(target.hostname).toLowerCase();
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
   for (const raw of noProxy.split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
@@ -75,7 +86,7 @@ export function createTunnelAgent(proxy: URL, options: AgentOptions = {}): Https
   ) => {
     const authority = `${target.host}:${target.port ?? 443}`;
     const connect = httpRequest({
-      hostname: proxy.hostname.replace(/^\[|\]$/g, ''),
+      hostname: bare(proxy.hostname),
       port: proxy.port || 80,
       method: 'CONNECT',
       path: authority,
@@ -98,4 +109,59 @@ export function createTunnelAgent(proxy: URL, options: AgentOptions = {}): Https
     return undefined;
   };
   return agent;
+}
+
+/** One tunnel agent per proxy, made on first use, so connections through it are kept alive. */
+export interface TunnelCache {
+  get(proxy: URL): HttpsAgent;
+  /** Destroys every tunnel agent (their sockets close). */
+  close(): void;
+}
+
+export function createTunnelCache(options: AgentOptions = {}): TunnelCache {
+  const tunnels = new Map<string, HttpsAgent>();
+  return {
+    get(proxy) {
+      let tunnel = tunnels.get(proxy.href);
+      if (!tunnel) {
+        tunnel = createTunnelAgent(proxy, options);
+        tunnels.set(proxy.href, tunnel);
+      }
+      return tunnel;
+    },
+    close() {
+      for (const tunnel of tunnels.values()) tunnel.destroy();
+      tunnels.clear();
+    },
+  };
+}
+
+/** Where a request to a URL is sent: the `node:http(s)` request options that differ by route. */
+export interface ProxyRoute {
+  /** IPv6 literals without their brackets, as `urlToHttpOptions` gives them. */
+  hostname: string;
+  port: string;
+  path: string;
+  /** `host` and `proxy-authorization` when the request goes to an HTTP proxy; else none. */
+  headers: Record<string, string>;
+  /** The CONNECT tunnel for HTTPS through a proxy; undefined: the caller's own agent. */
+  tunnel?: HttpsAgent;
+}
+
+/**
+ * How to reach `url`: directly when `proxy` is undefined; for HTTPS, through a CONNECT tunnel
+ * (TLS runs end to end, the proxy sees only the host); for plain HTTP, to the proxy with the
+ * absolute URL in the request line.
+ */
+export function proxyRoute(url: URL, proxy: URL | undefined, tunnels: TunnelCache): ProxyRoute {
+  const direct = { hostname: bare(url.hostname), port: url.port, path: `${url.pathname}${url.search}` };
+  if (!proxy) return { ...direct, headers: {} };
+  if (url.protocol === 'https:') return { ...direct, headers: {}, tunnel: tunnels.get(proxy) };
+  const authorization = proxyAuthorization(proxy);
+  return {
+    hostname: bare(proxy.hostname),
+    port: proxy.port || '80',
+    path: url.href,
+    headers: { host: url.host, ...(authorization ? { 'proxy-authorization': authorization } : {}) },
+  };
 }

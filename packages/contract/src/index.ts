@@ -29,10 +29,15 @@ export {
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
 export {
   createTunnelAgent,
+  createTunnelCache,
+  type ProxyRoute,
   type ProxySettings,
+  parseProxySetting,
   proxyAuthorization,
   proxyFor,
+  proxyRoute,
   proxySettingsFromEnv,
+  type TunnelCache,
 } from './http-proxy.js';
 export { jsonDeeperThan } from './json-depth.js';
 export type { KafkaTransportStats } from './kafka-transport-stats.js';

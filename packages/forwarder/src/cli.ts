@@ -7,6 +7,7 @@ import {
   parseCount,
   parseEnum,
   parseList,
+  parseProxySetting,
   parseUrl,
   resolveKafkaConnection,
   type SettingsReader,
@@ -225,19 +226,13 @@ export function resolveOptions(
     metricsPort: settings.parse(names('metrics-port', 'METRICS_PORT'), (t) => parseCount(t, 0, 65535)),
     concurrency: count('concurrency', 'CONCURRENCY', 1),
     startFrom: settings.parse(names('start-from', 'START_FROM'), parseStartFrom),
-    proxy: settings.parse(names('proxy', 'PROXY'), parseProxy),
+    proxy: settings.parse(names('proxy', 'PROXY'), parseProxySetting),
     scrub: scrubText ? resolveScrub(scrubText, settings) : undefined,
   };
   return { options, settings };
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-
-function parseProxy(text: string): Parsed<string | false> {
-  if (text.toLowerCase() === 'off') return { ok: true, value: false };
-  const url = parseUrl(text);
-  return url.ok ? { ok: true, value: url.value.href } : { ok: false, expected: `off, or ${url.expected}` };
-}
 
 function parseStartFrom(text: string): Parsed<StartFrom> {
   if (text === 'earliest' || text === 'latest') return { ok: true, value: text };

@@ -2,7 +2,13 @@ import { type Agent, Agent as HttpAgent, request as httpRequest } from 'node:htt
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { createTunnelAgent, type ProxySettings, proxyAuthorization, proxyFor } from '@faultline/contract';
+import {
+  createTunnelCache,
+  type ProxyRoute,
+  type ProxySettings,
+  proxyFor,
+  proxyRoute,
+} from '@faultline/contract';
 import { type AnswerTimeout, createAnswerTimeout } from './answer-timeout.js';
 
 // On the thread pool: a large body compressed here must not stall every other envelope in flight.
@@ -26,15 +32,7 @@ export interface Poster {
 const CLIENT = 'faultline-forwarder/0.1.0';
 
 /** Where one endpoint's requests go: worked out once per URL. */
-interface Target {
-  hostname: string;
-  port: string;
-  path: string;
-  agent: Agent;
-  https: boolean;
-  /** `host` and `proxy-authorization` when sent to an HTTP proxy. */
-  headers: Record<string, string>;
-}
+type Target = Omit<ProxyRoute, 'tunnel'> & { agent: Agent; https: boolean };
 
 /**
  * HTTP(S) with keep-alive, authenticated as the SDK is (`X-Sentry-Auth` with the DSN's public
@@ -71,42 +69,15 @@ export function createPoster(options: {
     options.answerTimeout ?? createAnswerTimeout({ minMs: 250, maxMs: options.timeoutMs });
   // Per endpoint and per key, what every request repeats: worked out once (a topic carries few).
   const targets = new WeakMap<URL, Target>();
-  const tunnels = new Map<string, Agent>();
+  const tunnels = createTunnelCache({ keepAlive: true, maxSockets: options.maxSockets });
   const auths = new Map<string, string>();
-  const bare = (hostname: string) => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
   const targetOf = (url: URL) => {
     let target = targets.get(url);
     if (!target) {
       const https = url.protocol === 'https:';
       const proxy = options.proxy ? proxyFor(url, options.proxy.settings, options.proxy.explicit) : undefined;
-      // As `urlToHttpOptions` does: an IPv6 literal without its brackets.
-      target = {
-        hostname: bare(url.hostname),
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        agent: https ? agents['https:'] : agents['http:'],
-        https,
-        headers: {},
-      };
-      if (proxy && https) {
-        // A tunnel per proxy (CONNECT): TLS runs end to end, the proxy sees only the host.
-        let tunnel = tunnels.get(proxy.href);
-        if (!tunnel) {
-          tunnel = createTunnelAgent(proxy, { keepAlive: true, maxSockets: options.maxSockets });
-          tunnels.set(proxy.href, tunnel);
-        }
-        target.agent = tunnel;
-      } else if (proxy) {
-        // Plain HTTP through a proxy: the absolute URL in the request line, sent to the proxy.
-        const authorization = proxyAuthorization(proxy);
-        target.hostname = bare(proxy.hostname);
-        target.port = proxy.port || '80';
-        target.path = url.href;
-        target.headers = {
-          host: url.host,
-          ...(authorization ? { 'proxy-authorization': authorization } : {}),
-        };
-      }
+      const { tunnel, ...route } = proxyRoute(url, proxy, tunnels);
+      target = { ...route, agent: tunnel ?? (https ? agents['https:'] : agents['http:']), https };
       targets.set(url, target);
     }
     return target;
@@ -202,7 +173,7 @@ export function createPoster(options: {
     close() {
       agents['http:'].destroy();
       agents['https:'].destroy();
-      for (const tunnel of tunnels.values()) tunnel.destroy();
+      tunnels.close();
     },
   };
 }

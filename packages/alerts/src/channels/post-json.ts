@@ -1,11 +1,11 @@
 import { request as httpRequest } from 'node:http';
-import { type Agent, request as httpsRequest } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import {
   backoffDelay,
-  createTunnelAgent,
+  createTunnelCache,
   type ProxySettings,
-  proxyAuthorization,
   proxyFor,
+  proxyRoute,
   proxySettingsFromEnv,
 } from '@faultline/contract';
 
@@ -49,39 +49,24 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
   throw new Error(last);
 }
 
-const tunnels = new Map<string, Agent>();
+// Module-wide: every channel's posts through one proxy share its tunnel's kept-alive connections.
+const tunnels = createTunnelCache({ keepAlive: true });
 
 /** One POST, directly or through the proxy the settings name; resolves with the status. */
 function send(url: URL, payload: Buffer, options: PostJsonOptions): Promise<number> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const proxy = proxyFor(url, options.proxySettings ?? proxySettingsFromEnv(), options.proxy);
   const https = url.protocol === 'https:';
+  const { tunnel, headers: routeHeaders, ...target } = proxyRoute(url, proxy, tunnels);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': payload.length,
     ...options.headers,
+    ...routeHeaders,
   };
-  let target = {
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port,
-    path: `${url.pathname}${url.search}`,
-  };
-  let agent: Agent | undefined;
-  if (proxy && https) {
-    agent = tunnels.get(proxy.href);
-    if (!agent) {
-      agent = createTunnelAgent(proxy, { keepAlive: true });
-      tunnels.set(proxy.href, agent);
-    }
-  } else if (proxy) {
-    target = { hostname: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || '80', path: url.href };
-    headers.host = url.host;
-    const authorization = proxyAuthorization(proxy);
-    if (authorization) headers['proxy-authorization'] = authorization;
-  }
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
-      { ...target, method: 'POST', headers, ...(agent ? { agent } : {}) },
+      { ...target, method: 'POST', headers, ...(tunnel ? { agent: tunnel } : {}) },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
