@@ -1,5 +1,5 @@
 import { FaultlineError } from './faultline-error.js';
-import { isTopicNotKnownYet } from './while-topic-unknown.js';
+import { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';
 
 /** The part of a KafkaJS admin client this needs (structural, so contract does not import kafkajs). */
 export interface TopicMetadataSource {
@@ -20,26 +20,25 @@ export async function waitForTopicLeaders(
   topics: string[],
   timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
-    let last = 'no leader yet';
-    try {
+  try {
+    // The same retries as for a topic not known yet; a topic known but not led is one more case.
+    await whileTopicUnknown(async () => {
       const { topics: found } = await admin.fetchTopicMetadata({ topics });
       const led = topics.every((name) => {
         const partitions = found.find((t) => t.name === name)?.partitions ?? [];
         return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
       });
-      if (led) return;
-    } catch (error) {
-      if (!isTopicNotKnownYet(error)) throw error;
-      last = (error as { type: string }).type;
-    }
-    if (Date.now() + delay > deadline) {
-      throw new FaultlineError(
-        'FAULTLINE_KAFKA_TOPICS',
-        `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+      if (!led) throw Object.assign(new Error(NO_LEADER_YET), { type: 'LEADER_NOT_AVAILABLE' });
+    }, timeoutMs);
+  } catch (error) {
+    if (!isTopicNotKnownYet(error)) throw error;
+    const last =
+      (error as Error).message === NO_LEADER_YET ? NO_LEADER_YET : (error as { type: string }).type;
+    throw new FaultlineError(
+      'FAULTLINE_KAFKA_TOPICS',
+      `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms (${last})`,
+    );
   }
 }
+
+const NO_LEADER_YET = 'no leader yet';

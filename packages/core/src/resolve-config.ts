@@ -199,18 +199,15 @@ export function resolveConfig(options: FaultlineOptions = {}, sources: ConfigSou
     'FAULTLINE_SCRUB',
     (v) => {
       // A list is the rules exactly; text is the FAULTLINE_SCRUB grammar.
-      const parsed = Array.isArray(v)
+      return Array.isArray(v)
         ? v.every((name) => [...DEFAULT_RULES, ...OPT_IN_RULES].includes(name))
           ? { ok: true as const, value: v as StringRuleName[] }
           : { ok: false as const, expected: `rule names: ${[...DEFAULT_RULES, ...OPT_IN_RULES].join(', ')}` }
         : parseScrubSetting(String(v));
-      return parsed;
     },
     [...DEFAULT_RULES],
   );
-  const keyList = (v: unknown) => {
-    return parseKeyList(Array.isArray(v) ? v.join(',') : String(v));
-  };
+  const keyList = (v: unknown) => parseKeyList(Array.isArray(v) ? v.join(',') : String(v));
   const scrubKeys = pick<string[]>(
     { name: 'scrub.extraKeys', value: scrubOption?.extraKeys },
     'FAULTLINE_SCRUB_KEYS',

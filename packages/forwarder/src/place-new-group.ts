@@ -9,8 +9,8 @@ const HOUR_MS = 3_600_000;
 /**
  * Places a group that has never committed on the topic: at a time (each partition's first offset
  * at or after it), or says how much a start at the earliest offset will send again. A group that
- * has committed is left alone: its offsets are where it stopped. Returns whether KafkaJS should
- * start unplaced partitions from the beginning.
+ * has committed is left alone: its offsets are where it stopped. (`latest` and `earliest` are
+ * KafkaJS's `fromBeginning`, which the caller passes to `subscribe`.)
  */
 export async function placeNewGroup(deps: {
   admin: Admin;

@@ -116,14 +116,7 @@ export function resolveKafkaConnection(
       return undefined;
     }
   };
-  const bool = (setting: string) => {
-    const found = text(setting);
-    if (!found) return undefined;
-    const parsed = parseBoolean(found.value);
-    if (parsed.ok) return parsed.value;
-    settings.problem(found.source, JSON.stringify(found.value), parsed.expected);
-    return undefined;
-  };
+  const bool = (setting: string) => settings.parse(names(setting), parseBoolean);
   const ssl = bool('SSL');
   const tls: KafkaTls = { rejectUnauthorized: bool('SSL_REJECT_UNAUTHORIZED') ?? true };
   const ca = file('SSL_CA_FILE');
