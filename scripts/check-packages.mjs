@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = '>=20.19.0 <22.0.0 || >=22.12.0';
 // Services: their runtime libraries are dependencies, pinned or not, as the service chooses.
-const SERVICES = new Set(['@faultline/forwarder', '@faultline/alerts']);
+const SERVICES = new Set(['@faultline/forwarder', '@faultline/alerts', '@faultline/intake']);
 const problems = [];
 
 for (const dir of readdirSync(join(root, 'packages'))) {

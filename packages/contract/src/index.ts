@@ -27,6 +27,7 @@ export {
   normalizeMessage,
 } from './fingerprint.js';
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
+export { foldKafkaLogs, type KafkaLogCreator } from './fold-kafka-logs.js';
 export {
   createTunnelAgent,
   createTunnelCache,
@@ -55,6 +56,7 @@ export {
   deadLetterTopicFor,
   isReadableSchema,
   MESSAGE_HEADERS,
+  messageHeaders,
   messageKey,
   SCHEMA_VERSION,
 } from './message-contract.js';
@@ -88,6 +90,7 @@ export {
   type SettingsSources,
   type SettingText,
 } from './settings/settings-reader.js';
+export { DEFAULT_SIZE_LIMITS, itemLimit, type SizeLimits } from './size-limits.js';
 export { sleep } from './sleep.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';

@@ -19,6 +19,22 @@ export const MESSAGE_HEADERS = {
   itemTypes: 'faultline-item-types',
 } as const;
 
+/**
+ * The headers of an envelope message: schema version, item types (so a reader can route or count
+ * without parsing the value) and, when known, the public DSN the envelope belongs to.
+ */
+export function messageHeaders(facts: {
+  dsn: string | undefined;
+  types: readonly string[];
+}): Record<string, string> {
+  const headers: Record<string, string> = {
+    [MESSAGE_HEADERS.schema]: SCHEMA_VERSION,
+    [MESSAGE_HEADERS.itemTypes]: facts.types.join(','),
+  };
+  if (facts.dsn) headers[MESSAGE_HEADERS.dsn] = facts.dsn;
+  return headers;
+}
+
 /** The message key: `<project id>:<trace id | event id>`, so one trace stays on one partition. */
 export function messageKey(projectId: string, traceOrEventId: string | undefined): string {
   return `${projectId}:${traceOrEventId ?? ''}`;

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { proxySettingsFromEnv } from '@faultline/contract';
+import { foldKafkaLogs, proxySettingsFromEnv } from '@faultline/contract';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
 import { createEnvelopeDelivery } from './deliver-envelope.js';
@@ -7,7 +7,6 @@ import { createDeliveryLoop } from './delivery-loop.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { createInFlightWindow } from './in-flight-window.js';
-import { foldKafkaLogs } from './kafka-log-folder.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { createLogger } from './logger.js';
 import { createMetricsRegistry, type ForwarderMetrics } from './metrics.js';

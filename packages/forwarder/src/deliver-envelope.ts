@@ -1,3 +1,4 @@
+import type { SizeLimits } from '@faultline/contract';
 import { backoffDelay, type DsnParts, envelopeEndpoint, MESSAGE_HEADERS, sleep } from '@faultline/contract';
 import type { Scrubber } from '@faultline/scrubbing';
 import { identity } from './allow-list.js';
@@ -12,7 +13,6 @@ import type { Poster, PostResult } from './post-envelope.js';
 import type { RateLimitBook } from './rate-limit-book.js';
 import type { RecentIds } from './recent-ids.js';
 import { scrubInspection } from './scrub-inspection.js';
-import type { SizeLimits } from './size-limits.js';
 import type { UpstreamGate } from './upstream-gate.js';
 
 export interface DeliveryDeps {

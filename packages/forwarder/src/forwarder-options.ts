@@ -1,9 +1,9 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { SizeLimits } from '@faultline/contract';
 import type { ScrubOptions } from '@faultline/scrubbing';
 import type { SASLOptions } from 'kafkajs';
 import type { Logger, LogLevel } from './logger.js';
 import type { StartFrom } from './place-new-group.js';
-import type { SizeLimits } from './size-limits.js';
 
 export interface ForwarderOptions {
   /** Kafka bootstrap brokers. Env (the CLI): `FAULTLINE_FORWARDER_KAFKA_BROKERS`, else `FAULTLINE_KAFKA_BROKERS`. Required. */

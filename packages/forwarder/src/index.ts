@@ -1,3 +1,5 @@
+export type { SizeLimits } from '@faultline/contract';
+export { DEFAULT_SIZE_LIMITS } from '@faultline/contract';
 export type { AllowListConfig } from './allow-list.js';
 export { createAllowList } from './allow-list.js';
 export type { ResponseClass } from './classify-response.js';
@@ -16,8 +18,6 @@ export type { StartFrom } from './place-new-group.js';
 export type { ReplayProgress, ReplayWindow } from './replay.js';
 export type { PartitionOffset, ReplayRange } from './replay-window.js';
 export { replayRanges, replayTotal } from './replay-window.js';
-export type { SizeLimits } from './size-limits.js';
-export { DEFAULT_SIZE_LIMITS } from './size-limits.js';
 export type {
   UpstreamChange,
   UpstreamGate,

@@ -2,12 +2,13 @@ import {
   type DsnParts,
   type EnvelopeItemBytes,
   isReadableSchema,
+  itemLimit,
   parseDsnCached,
   parseEnvelopeBytes,
+  type SizeLimits,
   serializeEnvelopeBytes,
 } from '@faultline/contract';
 import { type DataCategory, envelopeItemTypeToDataCategory } from '@sentry/core';
-import { itemLimit, type SizeLimits } from './size-limits.js';
 
 /** What a removed or dropped item counted as: its category and how many it stood for. */
 export interface ItemCount {

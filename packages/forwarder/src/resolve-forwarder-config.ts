@@ -2,16 +2,17 @@ import {
   ConfigError,
   type ConfigProblem,
   DEFAULT_ENVELOPE_TOPIC,
+  DEFAULT_SIZE_LIMITS,
   type DsnParts,
   deadLetterTopicFor,
   parseBrokers,
   parseUrl,
+  type SizeLimits,
 } from '@faultline/contract';
 import { createScrubber, type Scrubber } from '@faultline/scrubbing';
 import { createAllowList } from './allow-list.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import type { StartFrom } from './place-new-group.js';
-import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
 
 /** Every setting with its default applied: the one place defaults live. */
 export interface ForwarderConfig {

@@ -1,4 +1,4 @@
-import { parseDsn } from '@faultline/contract';
+import { DEFAULT_SIZE_LIMITS, parseDsn } from '@faultline/contract';
 import { createScrubber } from '@faultline/scrubbing';
 import { envelopeBytesArbitrary, fc, hostileMessages, incompressibleEvent } from '@faultline/testkit';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,6 @@ import type { OutcomeReporter } from '../src/outcome-reporter.js';
 import { createProjectLimiter } from '../src/policies.js';
 import { createRateLimitBook } from '../src/rate-limit-book.js';
 import { createRecentIds } from '../src/recent-ids.js';
-import { DEFAULT_SIZE_LIMITS } from '../src/size-limits.js';
 import { createUpstreamGate } from '../src/upstream-gate.js';
 
 // Property tests of one message's whole path through the forwarder (inspection, allow-list,

@@ -1,4 +1,4 @@
-import { MESSAGE_HEADERS, messageKey, SCHEMA_VERSION } from '@faultline/contract';
+import { MESSAGE_HEADERS, messageHeaders, messageKey, SCHEMA_VERSION } from '@faultline/contract';
 import {
   type DataCategory,
   type Envelope,
@@ -33,13 +33,12 @@ export function contractMessage(
     types: string[];
   },
 ): EnvelopeMessage {
-  const headers: Record<string, string> = {
-    [HEADERS.schema]: SCHEMA_VERSION,
-    [HEADERS.itemTypes]: facts.types.join(','),
-  };
-  if (facts.dsn) headers[HEADERS.dsn] = facts.dsn;
   return {
-    message: { key: messageKey(facts.projectId, facts.traceId ?? facts.eventId), value, headers },
+    message: {
+      key: messageKey(facts.projectId, facts.traceId ?? facts.eventId),
+      value,
+      headers: messageHeaders(facts),
+    },
     categories: facts.types.map((type) =>
       envelopeItemTypeToDataCategory(type as Parameters<typeof envelopeItemTypeToDataCategory>[0]),
     ),

@@ -1,7 +1,7 @@
 /**
  * Largest accepted sizes, per envelope and per item type, as Relay checks them before anything
  * else (`relay_config::Limits`, `check_envelope_size_limits`). Item types without a limit here
- * (and types the forwarder does not know) pass through untouched.
+ * (and types Relay does not know) pass through untouched. The forwarder and the intake check them.
  */
 export interface SizeLimits {
   /** The whole envelope (Relay `max_envelope_size`). */

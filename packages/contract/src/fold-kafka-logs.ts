@@ -1,5 +1,12 @@
-import { type logCreator, logLevel } from 'kafkajs';
 import type { Logger } from './logger.js';
+
+/** KafkaJS's `logCreator`, structurally (the contract does not depend on KafkaJS). */
+export type KafkaLogCreator = (
+  level: number,
+) => (entry: { namespace: string; level: number; log: { message: string; error?: unknown } }) => void;
+
+/** KafkaJS's `logLevel.WARN`. */
+const KAFKAJS_WARN = 2;
 
 /**
  * KafkaJS logs every retry of every request, at error level, with stacks: during a broker outage
@@ -8,7 +15,7 @@ import type { Logger } from './logger.js';
  * `windowMs` are counted, and the count is logged when the condition shows up again later.
  * KafkaJS's info and debug lines, and the protocol errors it retries itself, go to debug.
  */
-export function foldKafkaLogs(logger: Logger, windowMs = 60_000): logCreator {
+export function foldKafkaLogs(logger: Logger, windowMs = 60_000): KafkaLogCreator {
   const seen = new Map<string, { since: number; repeats: number }>();
   return () =>
     ({ namespace, level, log }) => {
@@ -19,7 +26,7 @@ export function foldKafkaLogs(logger: Logger, windowMs = 60_000): logCreator {
       // A refused login is logged by KafkaJS twice (authenticator, broker pool) and then by the
       // step that needed the connection: that one line, which names the mechanism, is enough.
       const refused = /authentication failed/i.test(String(log.message));
-      if (level > logLevel.WARN || retried || refused) {
+      if (level > KAFKAJS_WARN || retried || refused) {
         logger.debug(message);
         return;
       }

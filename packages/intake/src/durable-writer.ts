@@ -1,0 +1,217 @@
+import { type Logger, sleep } from '@faultline/contract';
+import type { Spool } from '@faultline/spool';
+import type { Message, Producer } from 'kafkajs';
+import { type EnvelopeRecord, recordFromBytes } from './envelope-record.js';
+
+/** Where an envelope was made durable, or `refused` when neither Kafka nor the spool could take it. */
+export type Durability = 'kafka' | 'spool' | 'refused';
+
+export interface DurableWriterOptions {
+  producer: Producer;
+  topic: string;
+  spool: Spool;
+  /** The spool's bound (`maxBytes` it was opened with): past it, writes are refused. */
+  spoolMaxBytes: number;
+  logger: Logger;
+  /** How long a batch waits for Kafka's acknowledgement before its envelopes go to the spool. */
+  kafkaTimeoutMs: number;
+  /** How long an envelope waits for others to share its produce request. */
+  lingerMs: number;
+  /** Bytes in one produce request (under the broker's `message.max.bytes`, since a batch may land on one partition). */
+  maxBatchBytes: number;
+  /** Produce requests in flight at once. */
+  maxInFlight: number;
+}
+
+export interface DurableWriter {
+  /**
+   * Resolves once the envelope is durable: acknowledged by every in-sync replica (`acks: -1`),
+   * or, while Kafka is away, appended to the spool (in the OS page cache: it survives the
+   * process being killed). `refused` only when Kafka is away and the spool is full. Never rejects.
+   */
+  write(record: EnvelopeRecord): Promise<Durability>;
+  /** Whether a write now can be made durable: Kafka up, or room in the spool. */
+  canAccept(): boolean;
+  /** Whether Kafka acknowledged the last produce request, and the spool is empty. */
+  readonly kafkaUp: boolean;
+  /** Connects; if Kafka is away, starts in the spool and keeps trying. Never rejects. */
+  start(): Promise<void>;
+  /** Sends what is batched (or spools it), stops the drain loop, disconnects. */
+  stop(): Promise<void>;
+}
+
+interface Pending {
+  record: EnvelopeRecord;
+  resolve: (where: Durability) => void;
+}
+
+const DRAIN_BATCH = 500;
+
+/**
+ * The intake's path to durability. Envelopes are batched for `lingerMs` into produce requests
+ * with `acks: -1`. A request that fails or outlasts `kafkaTimeoutMs` puts Kafka "down": its
+ * envelopes, and every later one, go to the spool, and a drain loop sends the spool back to Kafka
+ * oldest first until it is empty; then Kafka is "up" again. A request that timed out may still
+ * land later: delivery is at least once (the forwarder drops duplicates by event id).
+ */
+export function createDurableWriter(options: DurableWriterOptions): DurableWriter {
+  const { producer, topic, spool, logger } = options;
+  let up = false;
+  let stopping = false;
+  let pending: Pending[] = [];
+  let pendingBytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  const sending = new Set<Promise<void>>();
+  let draining: Promise<void> | undefined;
+  let downSince = 0;
+  const stopped = new AbortController();
+
+  const produce = (messages: Message[]) =>
+    new Promise<void>((resolve, reject) => {
+      const timeout = setTimeout(
+        () => reject(new Error(`no acknowledgement within ${options.kafkaTimeoutMs} ms`)),
+        options.kafkaTimeoutMs,
+      );
+      producer.send({ topic, acks: -1, messages }).then(
+        () => {
+          clearTimeout(timeout);
+          resolve();
+        },
+        (error: Error) => {
+          clearTimeout(timeout);
+          reject(error);
+        },
+      );
+    });
+
+  function toSpool(batch: Pending[]): void {
+    for (const { record, resolve } of batch) resolve(spool.append(record.value) ? 'spool' : 'refused');
+  }
+
+  function markDown(error: Error): void {
+    if (up || downSince === 0) {
+      downSince = Date.now();
+      logger.warn('Kafka is not taking envelopes; they go to the spool until it is back', {
+        reason: error.message,
+      });
+    }
+    up = false;
+    startDrain();
+  }
+
+  function flush(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (pending.length === 0) return;
+    if (!up) {
+      const batch = pending;
+      pending = [];
+      pendingBytes = 0;
+      toSpool(batch);
+      return;
+    }
+    if (inFlight >= options.maxInFlight) return; // sent when a request in flight completes
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    inFlight++;
+    const done = produce(batch.map((p) => p.record))
+      .then(
+        () => {
+          for (const p of batch) p.resolve('kafka');
+        },
+        (error: Error) => {
+          markDown(error);
+          toSpool(batch);
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        sending.delete(done);
+        if (pending.length > 0 && !timer) flush();
+      });
+    sending.add(done);
+  }
+
+  async function drain(): Promise<void> {
+    let delay = 200;
+    while (!stopping) {
+      const batch = spool.read(DRAIN_BATCH, options.maxBatchBytes);
+      try {
+        if (batch.records.length > 0) {
+          await produce(batch.records.map(recordFromBytes));
+          spool.ack(batch);
+        } else {
+          // Nothing spooled: a produce of nothing does not test the path, so check the connection.
+          await producer.connect();
+        }
+        delay = 200;
+        if (spool.stats().records === 0) {
+          up = true;
+          logger.info('Kafka takes envelopes again; the spool is empty', {
+            downForMs: Date.now() - downSince,
+          });
+          downSince = 0;
+          return;
+        }
+      } catch (error) {
+        spool.rewind();
+        logger.debug('Kafka still away', { reason: (error as Error).message });
+        await sleep(delay, stopped.signal);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  function startDrain(): void {
+    if (draining || stopping) return;
+    draining = drain().finally(() => {
+      draining = undefined;
+    });
+  }
+
+  return {
+    get kafkaUp() {
+      return up;
+    },
+    // Room for a largest envelope is not known here; "not full yet" is what readiness can tell.
+    canAccept: () => up || spool.stats().bytes < options.spoolMaxBytes,
+    write(record) {
+      if (stopping || (!up && pending.length === 0 && inFlight === 0)) {
+        return Promise.resolve(spool.append(record.value) ? 'spool' : 'refused');
+      }
+      return new Promise<Durability>((resolve) => {
+        pending.push({ record, resolve });
+        pendingBytes += record.value.length;
+        if (pendingBytes >= options.maxBatchBytes) flush();
+        else timer ??= setTimeout(flush, options.lingerMs);
+      });
+    },
+    async start() {
+      downSince = Date.now();
+      if (spool.stats().records > 0) {
+        logger.info('the spool holds envelopes from an earlier run; sending them to Kafka first', {
+          envelopes: spool.stats().records,
+        });
+      }
+      startDrain();
+      // Answer requests at once either way: into the spool until Kafka is confirmed.
+    },
+    async stop() {
+      flush();
+      stopping = true;
+      stopped.abort();
+      await Promise.allSettled([...sending]);
+      // Whatever is still batched goes to the spool: it is sent at the next start.
+      const rest = pending;
+      pending = [];
+      toSpool(rest);
+      await draining;
+      spool.sync();
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}

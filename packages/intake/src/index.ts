@@ -1,0 +1,13 @@
+export type { Cors } from './cors.js';
+export { createCors } from './cors.js';
+export type { Intake } from './create-intake.js';
+export { createIntake } from './create-intake.js';
+export type { Durability } from './durable-writer.js';
+export type { IntakeFigures } from './intake-metrics.js';
+export type { IntakeOptions } from './intake-options.js';
+export type { CategoryQuotas, ProjectRateLimits } from './project-rate-limits.js';
+export { createProjectRateLimits, rateLimitHeader } from './project-rate-limits.js';
+export type { SentryAuth } from './sentry-auth.js';
+export { authFromRequest, keyFromAuthHeader } from './sentry-auth.js';
+export type { Drop, DropReason } from './validate-items.js';
+export { validateItems } from './validate-items.js';
