@@ -149,7 +149,6 @@ export function createIntake(options: IntakeOptions): Intake {
         producer,
         topic: config.topic,
         spool,
-        spoolMaxBytes: config.spool.maxBytes,
         logger,
         kafkaTimeoutMs: config.kafkaTimeoutMs,
         lingerMs: config.lingerMs,

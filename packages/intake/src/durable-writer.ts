@@ -10,8 +10,6 @@ export interface DurableWriterOptions {
   producer: Producer;
   topic: string;
   spool: Spool;
-  /** The spool's bound (`maxBytes` it was opened with): past it, writes are refused. */
-  spoolMaxBytes: number;
   logger: Logger;
   /** How long a batch waits for Kafka's acknowledgement before its envelopes go to the spool. */
   kafkaTimeoutMs: number;
@@ -85,8 +83,15 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       );
     });
 
+  /** Set when the spool refuses an append, cleared when the drain frees room. */
+  let spoolFull = false;
+  const append = (record: EnvelopeRecord): Durability => {
+    if (spool.append(record.value)) return 'spool';
+    spoolFull = true;
+    return 'refused';
+  };
   function toSpool(batch: Pending[]): void {
-    for (const { record, resolve } of batch) resolve(spool.append(record.value) ? 'spool' : 'refused');
+    for (const { record, resolve } of batch) resolve(append(record));
   }
 
   function markDown(error: Error): void {
@@ -144,6 +149,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         if (batch.records.length > 0) {
           await produce(batch.records.map(recordFromBytes));
           spool.ack(batch);
+          spoolFull = false;
         } else {
           // Nothing spooled: a produce of nothing does not test the path, so check the connection.
           await producer.connect();
@@ -177,11 +183,11 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     get kafkaUp() {
       return up;
     },
-    // Room for a largest envelope is not known here; "not full yet" is what readiness can tell.
-    canAccept: () => up || spool.stats().bytes < options.spoolMaxBytes,
+    // Once the spool refused an envelope, refuse at once (before reading bodies) until it drains.
+    canAccept: () => up || !spoolFull,
     write(record) {
       if (stopping || (!up && pending.length === 0 && inFlight === 0)) {
-        return Promise.resolve(spool.append(record.value) ? 'spool' : 'refused');
+        return Promise.resolve(append(record));
       }
       return new Promise<Durability>((resolve) => {
         pending.push({ record, resolve });

@@ -2,6 +2,7 @@ export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from '.
 export { connectBugsink } from './bugsink-client.js';
 export { createTopic } from './create-topic.js';
 export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
+export { ensurePythonSdk, PYTHON_SDK_VERSION } from './ensure-python-sdk.js';
 export type { ByteMutation } from './envelope-arbitrary.js';
 export { byteMutationArbitrary, envelopeBytesArbitrary, fc, mutateBytes } from './envelope-arbitrary.js';
 export { freePort } from './free-port.js';
