@@ -28,7 +28,6 @@ async function intake(options: Partial<IntakeOptions> = {}) {
     dsns: [UPSTREAM],
     port: 0,
     host: '127.0.0.1',
-    spool: { dir },
     kafkaTimeoutMs: 200,
     logger: silentLogger,
     ...options,
