@@ -63,6 +63,9 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
   const sending = new Set<Promise<void>>();
   let draining: Promise<void> | undefined;
   let downSince = 0;
+  let connected = false;
+  /** Whether this outage was logged (once per outage: a warning, then debug lines). */
+  let warned = false;
   const stopped = new AbortController();
 
   const produce = (messages: Message[]) =>
@@ -100,6 +103,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       logger.warn('Kafka is not taking envelopes; they go to the spool until it is back', {
         reason: error.message,
       });
+      warned = true;
     }
     up = false;
     startDrain();
@@ -146,13 +150,14 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     while (!stopping) {
       const batch = spool.read(DRAIN_BATCH, options.maxBatchBytes);
       try {
+        if (!connected) {
+          await producer.connect();
+          connected = true;
+        }
         if (batch.records.length > 0) {
           await produce(batch.records.map(recordFromBytes));
           spool.ack(batch);
           spoolFull = false;
-        } else {
-          // Nothing spooled: a produce of nothing does not test the path, so check the connection.
-          await producer.connect();
         }
         delay = 200;
         if (spool.stats().records === 0) {
@@ -161,11 +166,15 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
             downForMs: Date.now() - downSince,
           });
           downSince = 0;
+          warned = false;
           return;
         }
       } catch (error) {
         spool.rewind();
-        logger.debug('Kafka still away', { reason: (error as Error).message });
+        if (!warned) {
+          logger.warn('Kafka is away; envelopes wait in the spool', { reason: (error as Error).message });
+          warned = true;
+        } else logger.debug('Kafka still away', { reason: (error as Error).message });
         await sleep(delay, stopped.signal);
         delay = Math.min(delay * 2, 5000);
       }

@@ -15,6 +15,7 @@ export type { ProvidedServices } from './provided-context.js';
 export { readTopic } from './read-topic.js';
 export type { NodeScriptResult } from './run-node-script.js';
 export { runNodeScript } from './run-node-script.js';
+export { type ServiceProcess, spawnService } from './service-process.js';
 export type { RunningBugsink, StartBugsinkOptions } from './start-bugsink.js';
 export { startBugsink } from './start-bugsink.js';
 export type { FaultIngest, FaultIngestStats, IngestFault } from './start-fault-ingest.js';
