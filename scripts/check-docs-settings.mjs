@@ -86,6 +86,7 @@ for (const name of code) {
 for (const [cli, doc] of [
   ['packages/forwarder/src/cli.ts', 'docs/forwarder.md'],
   ['packages/alerts/src/cli.ts', 'docs/alerts.md'],
+  ['packages/intake/src/cli.ts', 'docs/intake.md'],
 ]) {
   const source = read(cli);
   const block = source.slice(source.indexOf('options: {', source.indexOf('parseArgs(')));
@@ -111,4 +112,4 @@ if (problems.length > 0) {
   );
   process.exit(1);
 }
-process.stdout.write(`docs and code agree: ${docs.size} variables, CLI flags of 2 commands\n`);
+process.stdout.write(`docs and code agree: ${docs.size} variables, CLI flags of 3 commands\n`);
