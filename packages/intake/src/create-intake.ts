@@ -101,8 +101,10 @@ export function createIntake(options: IntakeOptions): Intake {
         res.writeHead(status, headers).end();
         return;
       }
-      if (req.method !== 'POST')
-        return plain(res, 405, { detail: 'method not allowed' }, { allow: 'POST, OPTIONS' });
+      if (req.method !== 'POST') {
+        plain(res, 405, { detail: 'method not allowed' }, { allow: 'POST, OPTIONS' });
+        return;
+      }
       void handleIngest(
         req,
         res,
