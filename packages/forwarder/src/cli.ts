@@ -11,9 +11,8 @@ import {
   parseUrl,
   resolveKafkaConnection,
   type SettingsReader,
-  type SettingText,
 } from '@faultline/contract';
-import { parseKeyList, parseScrubSetting } from '@faultline/scrubbing';
+import { readScrubSettings } from '@faultline/scrubbing';
 import { createForwarder } from './create-forwarder.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import type { StartFrom } from './place-new-group.js';
@@ -204,7 +203,6 @@ export function resolveOptions(
   }
   const logLevel = settings.parse(names('log-level', 'LOG_LEVEL'), (t) => parseEnum(t, LOG_LEVELS));
   const upstream = settings.parse(names('upstream', 'UPSTREAM'), (t) => parseUrl(t));
-  const scrubText = settings.text(names('scrub', 'SCRUB'));
   const options: ForwarderOptions = {
     brokers: connection.brokers,
     clientId: connection.clientId,
@@ -227,7 +225,8 @@ export function resolveOptions(
     concurrency: count('concurrency', 'CONCURRENCY', 1),
     startFrom: settings.parse(names('start-from', 'START_FROM'), parseStartFrom),
     proxy: settings.parse(names('proxy', 'PROXY'), parseProxySetting),
-    scrub: scrubText ? resolveScrub(scrubText, settings) : undefined,
+    // Off unless asked: the services scrub before they send.
+    scrub: readScrubSettings(settings, names('scrub', 'SCRUB'), 'off'),
   };
   return { options, settings };
 }
@@ -239,29 +238,6 @@ function parseStartFrom(text: string): Parsed<StartFrom> {
   const date = parseTime(text);
   if (date) return { ok: true, value: date };
   return { ok: false, expected: 'earliest, latest, or a time (ISO 8601 or epoch milliseconds)' };
-}
-
-/** `--scrub`: off unless asked; `on` (or a bare flag) is the default rules. */
-function resolveScrub(found: SettingText, settings: SettingsReader): ForwarderOptions['scrub'] {
-  const text = found.value;
-  const rules = parseScrubSetting(['on', 'true', '1'].includes(text.toLowerCase()) ? 'default' : text);
-  if (!rules.ok) {
-    settings.problem(found.source, JSON.stringify(text), rules.expected);
-    return undefined;
-  }
-  const keys = (name: string) => {
-    const listed = settings.text([name]);
-    const parsed = parseKeyList(listed?.value ?? '');
-    if (parsed.ok) return parsed.value;
-    settings.problem(name, JSON.stringify(listed?.value), parsed.expected);
-    return [];
-  };
-  if (rules.value.length === 0) return false;
-  return {
-    rules: rules.value,
-    extraKeys: keys('FAULTLINE_SCRUB_KEYS'),
-    safeFields: keys('FAULTLINE_SCRUB_SAFE_FIELDS'),
-  };
 }
 
 function parseTime(text: string | undefined): Date | undefined {

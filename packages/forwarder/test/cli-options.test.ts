@@ -20,7 +20,7 @@ describe('the forwarder command line', () => {
     expect(read(['--scrub', 'ip']).options.scrub).toMatchObject({
       rules: [...(bare?.rules ?? []), 'ip'],
     });
-    expect(read([]).options.scrub).toBeUndefined();
+    expect(read([]).options.scrub).toBe(false); // off unless asked
     expect(read(['--scrub', 'nonsense']).settings.problems).toMatchObject([{ source: '--scrub' }]);
   });
 

@@ -4,14 +4,13 @@ import {
   createJsonLinesLogger,
   createSettingsReader,
   kafkaConnectionHelp,
-  parseBoolean,
   parseCount,
   parseEnum,
   parseList,
   resolveKafkaConnection,
   type SettingsReader,
 } from '@faultline/contract';
-import { parseKeyList, parseScrubSetting } from '@faultline/scrubbing';
+import { readScrubSettings } from '@faultline/scrubbing';
 import { createIntake } from './create-intake.js';
 import type { IntakeOptions } from './intake-options.js';
 import { parseProjectQuotas, parseQuotas } from './parse-quotas.js';
@@ -162,7 +161,8 @@ export function resolveOptions(
     maxBreadcrumbs: count('max-breadcrumbs', 'MAX_BREADCRUMBS', 0),
     maxBodyBytes: count('max-body-bytes', 'MAX_BODY_BYTES', 1),
     maxEnvelopeBytes: count('max-envelope-bytes', 'MAX_ENVELOPE_BYTES', 1),
-    scrub: resolveScrub(settings),
+    // On by default, as Relay's managed mode scrubs server-side.
+    scrub: readScrubSettings(settings, ['--scrub', 'FAULTLINE_INTAKE_SCRUB'], 'on'),
     spool: spoolDir || spoolMaxBytes ? { dir: spoolDir, maxBytes: spoolMaxBytes } : undefined,
     kafkaTimeoutMs: count('kafka-timeout-ms', 'KAFKA_TIMEOUT_MS', 1),
     shutdownTimeoutMs: count('shutdown-timeout-ms', 'SHUTDOWN_TIMEOUT_MS', 0),
@@ -170,30 +170,4 @@ export function resolveOptions(
     logLevel,
   };
   return { options, settings };
-}
-
-/** Scrubbing is on by default, as Relay's managed mode scrubs server-side. */
-function resolveScrub(settings: SettingsReader): IntakeOptions['scrub'] {
-  const found = settings.text(['--scrub', 'FAULTLINE_INTAKE_SCRUB']);
-  const keys = (name: string) => {
-    const listed = settings.text([name]);
-    const parsed = parseKeyList(listed?.value ?? '');
-    if (parsed.ok) return parsed.value;
-    settings.problem(name, JSON.stringify(listed?.value), parsed.expected);
-    return [];
-  };
-  let text = found?.value ?? 'default';
-  const asBoolean = parseBoolean(text);
-  if (asBoolean.ok) text = asBoolean.value ? 'default' : 'off';
-  const rules = parseScrubSetting(text);
-  if (!rules.ok) {
-    settings.problem(found?.source ?? 'FAULTLINE_INTAKE_SCRUB', JSON.stringify(text), rules.expected);
-    return undefined;
-  }
-  if (rules.value.length === 0) return false;
-  return {
-    rules: rules.value,
-    extraKeys: keys('FAULTLINE_SCRUB_KEYS'),
-    safeFields: keys('FAULTLINE_SCRUB_SAFE_FIELDS'),
-  };
 }

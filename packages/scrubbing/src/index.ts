@@ -3,6 +3,7 @@ export { createScrubber, MAX_SCANNED_STRING } from './create-scrubber.js';
 export { passesLuhn } from './luhn.js';
 export type { ParsedRules } from './parse-scrub-setting.js';
 export { parseKeyList, parseScrubSetting } from './parse-scrub-setting.js';
+export { readScrubSettings } from './read-scrub-settings.js';
 export type { ScrubOptions } from './scrub-options.js';
 export type { KeyMatcher } from './sensitive-keys.js';
 export { createKeyMatcher } from './sensitive-keys.js';
