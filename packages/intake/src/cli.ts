@@ -34,6 +34,8 @@ Options (each also an environment variable; a flag wins over its variable):
   --max-body-bytes <n>        FAULTLINE_INTAKE_MAX_BODY_BYTES  request body as sent; default 1048576
   --max-envelope-bytes <n>    FAULTLINE_INTAKE_MAX_ENVELOPE_BYTES  after decompression; default 1000000
                                                                (must fit the topic's max.message.bytes)
+  --max-in-flight-bytes <n>   FAULTLINE_INTAKE_MAX_IN_FLIGHT_BYTES  request bytes held at once; past it 503
+                                                               with Retry-After: 1; default 67108864
   --scrub <rules|off>         FAULTLINE_INTAKE_SCRUB           default on (the default rules); "off"; or
                                                                FAULTLINE_SCRUB's grammar (email,ip).
                                                                FAULTLINE_SCRUB_KEYS and _SAFE_FIELDS apply
@@ -105,6 +107,7 @@ export function parse(argv: string[]) {
       'max-breadcrumbs': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'max-envelope-bytes': { type: 'string' },
+      'max-in-flight-bytes': { type: 'string' },
       scrub: { type: 'string' },
       'spool-dir': { type: 'string' },
       'spool-max-bytes': { type: 'string' },
@@ -161,6 +164,7 @@ export function resolveOptions(
     maxBreadcrumbs: count('max-breadcrumbs', 'MAX_BREADCRUMBS', 0),
     maxBodyBytes: count('max-body-bytes', 'MAX_BODY_BYTES', 1),
     maxEnvelopeBytes: count('max-envelope-bytes', 'MAX_ENVELOPE_BYTES', 1),
+    maxInFlightBytes: count('max-in-flight-bytes', 'MAX_IN_FLIGHT_BYTES', 1),
     // On by default, as Relay's managed mode scrubs server-side.
     scrub: readScrubSettings(settings, ['--scrub', 'FAULTLINE_INTAKE_SCRUB'], 'on'),
     spool: spoolDir || spoolMaxBytes ? { dir: spoolDir, maxBytes: spoolMaxBytes } : undefined,

@@ -156,6 +156,7 @@ export function createIntake(options: IntakeOptions): Intake {
         lingerMs: config.lingerMs,
         maxBatchBytes: Math.max(config.maxEnvelopeBytes, 900_000),
         maxInFlight: 4,
+        onTooLarge: (count) => metrics.count(metrics.figures.envelopes, 'dropped_too_large', count),
       });
       outcomes = createOutcomeBook({
         writer,
@@ -163,7 +164,7 @@ export function createIntake(options: IntakeOptions): Intake {
         figures: metrics.figures,
         logger,
       });
-      deps = { config, keys, cors, limits, writer, outcomes, metrics, scrubber, logger };
+      deps = { config, keys, cors, limits, writer, outcomes, metrics, scrubber, logger, load: { bytes: 0 } };
       await writer.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

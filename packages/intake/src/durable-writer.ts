@@ -3,8 +3,11 @@ import type { Spool } from '@faultline/spool';
 import type { Message, Producer } from 'kafkajs';
 import { type EnvelopeRecord, recordFromBytes } from './envelope-record.js';
 
-/** Where an envelope was made durable, or `refused` when neither Kafka nor the spool could take it. */
-export type Durability = 'kafka' | 'spool' | 'refused';
+/**
+ * Where an envelope was made durable; `refused` when neither Kafka nor the spool could take it;
+ * `too_large` when the topic refuses its size (its `max.message.bytes`): spooling it would not help.
+ */
+export type Durability = 'kafka' | 'spool' | 'refused' | 'too_large';
 
 export interface DurableWriterOptions {
   producer: Producer;
@@ -19,6 +22,8 @@ export interface DurableWriterOptions {
   maxBatchBytes: number;
   /** Produce requests in flight at once. */
   maxInFlight: number;
+  /** Told of envelopes read back from the spool that the topic refuses for their size, and dropped. */
+  onTooLarge?: (count: number) => void;
 }
 
 export interface DurableWriter {
@@ -133,6 +138,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
           for (const p of batch) p.resolve('kafka');
         },
         (error: Error) => {
+          if (isTooLarge(error)) return oneByOne(batch);
           markDown(error);
           toSpool(batch);
         },
@@ -145,10 +151,31 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     sending.add(done);
   }
 
+  /**
+   * A request the topic refused for its size: each envelope again on its own, so only the one too
+   * large for the topic is answered so (with 413) and the others land.
+   */
+  async function oneByOne(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        await produce([p.record]);
+        p.resolve('kafka');
+      } catch (error) {
+        if (isTooLarge(error as Error)) p.resolve('too_large');
+        else {
+          markDown(error as Error);
+          p.resolve(append(p.record));
+        }
+      }
+    }
+  }
+
   async function drain(): Promise<void> {
     let delay = 200;
+    // After the topic refused a batch for its size, records go one at a time until that one is found.
+    let readCount = DRAIN_BATCH;
     while (!stopping) {
-      const batch = spool.read(DRAIN_BATCH, options.maxBatchBytes);
+      const batch = spool.read(readCount, options.maxBatchBytes);
       try {
         if (!connected) {
           await producer.connect();
@@ -158,6 +185,7 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
           await produce(batch.records.map(recordFromBytes));
           spool.ack(batch);
           spoolFull = false;
+          readCount = DRAIN_BATCH;
         }
         delay = 200;
         if (spool.stats().records === 0) {
@@ -170,6 +198,20 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
           return;
         }
       } catch (error) {
+        if (isTooLarge(error as Error)) {
+          if (batch.records.length > 1) {
+            spool.rewind();
+            readCount = 1;
+          } else {
+            // Spooled before the topic's limit was known (or lowered): it can never be sent.
+            spool.ack(batch);
+            options.onTooLarge?.(batch.records.length);
+            logger.error('an envelope from the spool is larger than the topic takes; dropped', {
+              bytes: batch.records[0]?.length,
+            });
+          }
+          continue;
+        }
         spool.rewind();
         if (!warned) {
           logger.warn('Kafka is away; envelopes wait in the spool', { reason: (error as Error).message });
@@ -229,4 +271,24 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       await producer.disconnect().catch(() => undefined);
     },
   };
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** Whether Kafka refused a request for its size (KafkaJS wraps the protocol error in `cause`). */
+export function isTooLarge(error: unknown): boolean {
+  for (
+    let e = error as { type?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+    if (
+      typeof e.message === 'string' &&
+      /larger than the max message size|batch larger than the configured/.test(e.message)
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }

@@ -29,6 +29,8 @@ export interface IngestDeps {
   metrics: IntakeMetrics;
   scrubber: Scrubber | undefined;
   logger: Logger;
+  /** Request bytes held now, across requests (bounded by `maxInFlightBytes`). */
+  load: { bytes: number };
 }
 
 /** What the spool's 503 asks an SDK to wait: Sentry's SDKs honour `Retry-After` on any answer. */
@@ -71,6 +73,7 @@ export async function handleIngest(
     );
   };
 
+  let held = 0;
   try {
     const origin = req.headers.origin;
     if (origin) {
@@ -78,15 +81,22 @@ export async function handleIngest(
       if (!allowed) return refuse(403, 'the origin is not allowed', 'unauthorized');
       cors = allowed;
     }
+    if (deps.load.bytes >= deps.config.maxInFlightBytes) {
+      return refuse(503, 'the intake is busy', 'busy', { 'retry-after': '1' });
+    }
     if (!deps.writer.canAccept()) {
       return refuse(503, 'the intake cannot store envelopes now', 'refused', {
         'retry-after': String(FULL_RETRY_AFTER_SECONDS),
       });
     }
-    const body = await readBody(req, {
-      maxWireBytes: deps.config.maxBodyBytes,
-      maxBytes: deps.config.maxEnvelopeBytes,
-    });
+    const body = await readBody(
+      req,
+      { maxWireBytes: deps.config.maxBodyBytes, maxBytes: deps.config.maxEnvelopeBytes },
+      (bytes) => {
+        held += bytes;
+        deps.load.bytes += bytes;
+      },
+    );
     if (!body.ok) return refuse(body.status, body.detail, body.status === 413 ? 'too_large' : 'invalid');
     figures.bytesReceived += body.wireBytes;
     figures.bytesDecoded += body.body.length;
@@ -151,6 +161,7 @@ export async function handleIngest(
       return answer(200, {}, {}, 'empty');
     }
     const where = await deps.writer.write(recordOf(kept));
+    if (where === 'too_large') return refuse(413, 'the envelope is larger than the topic takes', 'too_large');
     if (where === 'refused') {
       return refuse(503, 'the intake cannot store envelopes now', 'refused', {
         'retry-after': String(FULL_RETRY_AFTER_SECONDS),
@@ -177,6 +188,8 @@ export async function handleIngest(
   } catch (error) {
     deps.logger.error('an envelope request failed inside the intake', { error: (error as Error).message });
     refuse(500, 'internal error', 'invalid');
+  } finally {
+    deps.load.bytes -= held;
   }
 }
 

@@ -6,8 +6,9 @@ export interface IntakeFigures {
   requests: Record<string, number>;
   /**
    * Envelopes by outcome: `kafka` and `spool` (accepted, and where they were made durable),
-   * `rate_limited`, `refused` (503: nowhere durable), `invalid`, `unauthorized`, `too_large`,
-   * `empty` (every item was left out).
+   * `rate_limited`, `refused` (503: nowhere durable), `busy` (503: `maxInFlightBytes` held),
+   * `invalid`, `unauthorized`, `too_large` (413), `empty` (every item was left out),
+   * `dropped_too_large` (spooled, then refused by the topic for its size).
    */
   envelopes: Record<string, number>;
   /** Items by `<outcome>:<category>`: `accepted`, `too_large`, `invalid`, `rate_limited`, `scrub_failed`. */

@@ -39,6 +39,12 @@ export interface IntakeOptions {
    * @default 1 000 000
    */
   maxEnvelopeBytes?: number;
+  /**
+   * Request bytes held at once (bodies as sent plus decoded), across requests: past it, new
+   * requests get 503 with `Retry-After: 1` before their body is read, so memory stays bounded
+   * under a flood. Env: `FAULTLINE_INTAKE_MAX_IN_FLIGHT_BYTES`. @default 67 108 864 (64 MiB)
+   */
+  maxInFlightBytes?: number;
   /** Per item type size limits. @default Relay's (`DEFAULT_SIZE_LIMITS`) */
   sizeLimits?: Partial<SizeLimits>;
   /** Breadcrumbs kept per event, the newest. Env: `FAULTLINE_INTAKE_MAX_BREADCRUMBS`. @default 100 */

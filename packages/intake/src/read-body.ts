@@ -22,6 +22,8 @@ const inflateRawAsync = promisify(inflateRaw);
 export async function readBody(
   req: IncomingMessage,
   limits: { maxWireBytes: number; maxBytes: number },
+  /** Told of each chunk kept and of the decoded body: what the request holds in memory. */
+  hold: (bytes: number) => void = () => undefined,
 ): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxWireBytes) {
@@ -35,7 +37,10 @@ export async function readBody(
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limits.maxWireBytes) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
+      if (!tooLarge) {
+        chunks.push(chunk);
+        hold(chunk.length);
+      }
     }
   } catch {
     return { ok: false, status: 400, detail: 'the request body was cut off' };
@@ -67,6 +72,7 @@ export async function readBody(
     } else {
       return { ok: false, status: 415, detail: `unsupported content encoding: ${encoding.slice(0, 40)}` };
     }
+    hold(body.length);
     return { ok: true, body, wireBytes: size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {

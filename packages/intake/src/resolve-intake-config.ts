@@ -22,6 +22,7 @@ export interface IntakeConfig {
   corsOrigins: string[];
   maxBodyBytes: number;
   maxEnvelopeBytes: number;
+  maxInFlightBytes: number;
   sizeLimits: SizeLimits;
   maxBreadcrumbs: number;
   rateLimits: CategoryQuotas;
@@ -104,6 +105,7 @@ export function resolveIntakeConfig(options: IntakeOptions): IntakeConfig {
     corsOrigins: options.corsOrigins ?? [],
     maxBodyBytes: whole('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 1),
     maxEnvelopeBytes: whole('maxEnvelopeBytes', options.maxEnvelopeBytes, 1_000_000, 1),
+    maxInFlightBytes: whole('maxInFlightBytes', options.maxInFlightBytes, 64 * 1024 * 1024, 1),
     sizeLimits: { ...DEFAULT_SIZE_LIMITS, ...options.sizeLimits },
     maxBreadcrumbs: whole('maxBreadcrumbs', options.maxBreadcrumbs, 100, 0),
     rateLimits: quotas('options.rateLimits', options.rateLimits),

@@ -236,6 +236,31 @@ describe('scaling out', () => {
 });
 
 describe('durability', () => {
+  it("answers 413 for an envelope over the topic's max.message.bytes, and lands the others of its batch", async () => {
+    const upstream = 'https://99990000999900009999000099990000@o1.ingest.example.com/31';
+    const topic = uniqueName('intake-too-large');
+    await createTopic(inject('kafkaBrokers'), topic, 1, { 'max.message.bytes': '8000' });
+    const intake = await startIntake({ dsns: [upstream], topic, lingerMs: 50 });
+    const send = (id: string, padding: number) =>
+      fetch(`http://127.0.0.1:${intake.port}/api/31/envelope/?sentry_key=99990000999900009999000099990000`, {
+        method: 'POST',
+        body: `{"event_id":"${id}"}\n{"type":"event"}\n${JSON.stringify({ message: 'x'.repeat(padding) })}\n`,
+      }).then((r) => r.status);
+    // Sent together, so that they share one produce request.
+    const statuses = await Promise.all([
+      send('a'.repeat(32), 10),
+      send('b'.repeat(32), 20_000),
+      send('c'.repeat(32), 10),
+    ]);
+    expect(statuses).toEqual([200, 413, 200]);
+    const messages = await readTopic(inject('kafkaBrokers'), topic, (m) => m.length >= 2);
+    expect(
+      messages.map((m) => parseEnvelopeBytes(m.value as Buffer)).map((p) => p.ok && p.header.event_id),
+    ).toEqual(['a'.repeat(32), 'c'.repeat(32)]);
+    expect(intake.figures.envelopes).toMatchObject({ kafka: 2, too_large: 1 });
+    expect(intake.isReady()).toBe(true); // Kafka is not "down" for it
+  });
+
   it('a broker SIGKILL while Python sends: every envelope the intake accepted reaches Bugsink', async () => {
     const broker: KafkaBroker = await startKafka();
     cleanups.push(() => broker.destroy());

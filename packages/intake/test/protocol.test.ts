@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
@@ -231,6 +232,32 @@ describe('durability', () => {
     expect(await refused.json()).toEqual({ detail: 'the intake cannot store envelopes now' });
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers 503 with Retry-After: 1 while requests hold maxInFlightBytes, before reading the body', async () => {
+    const { intake: running, post } = await intake({ maxInFlightBytes: 1000 });
+    const body = envelope([[{ type: 'event' }, event({ extra: { blob: 'x'.repeat(3000) } })]]);
+    // A slow upload holds what it has sent so far.
+    const slow = request({
+      host: '127.0.0.1',
+      port: running.port,
+      method: 'POST',
+      path: `/api/42/envelope/?sentry_key=${KEY}`,
+      headers: { 'content-length': Buffer.byteLength(body) },
+    });
+    const slowAnswer = new Promise<number>((resolve) =>
+      slow.on('response', (res) => resolve(res.statusCode ?? 0)),
+    );
+    slow.write(body.slice(0, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const busy = await post('/api/42/envelope/', envelope([[{ type: 'event' }, event()]]));
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(await busy.json()).toEqual({ detail: 'the intake is busy' });
+    slow.end(body.slice(2000));
+    expect(await slowAnswer).toBe(200);
+    // Released: the next one is taken.
+    expect((await post('/api/42/envelope/', envelope([[{ type: 'event' }, event()]]))).status).toBe(200);
   });
 
   it('exports its figures on /metrics', async () => {
