@@ -48,7 +48,7 @@ beforeAll(() => {
   );
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout?.trim() === pinned;
   const [pnpm, ...prefix] = onPath ? ['pnpm'] : ['npx', '--yes', `pnpm@${pinned}`];
-  for (const name of [...LIBRARIES, 'forwarder', 'alerts']) {
+  for (const name of [...LIBRARIES, 'forwarder', 'alerts', 'intake']) {
     execFileSync(pnpm as string, [...prefix, 'pack', '--pack-destination', tarballs], {
       cwd: join(root, 'packages', name),
       stdio: 'ignore',
@@ -628,4 +628,54 @@ describe('cluster mode, from the packed packages', () => {
       await broker.destroy();
     }
   }, 240_000);
+});
+
+describe('the intake, from its packed package', () => {
+  let project: string;
+  let intake: ChildProcess | undefined;
+  beforeAll(() => {
+    project = installProject('intake-app', { '@faultline/intake': tarball('intake') });
+  }, 300_000);
+  afterAll(() => {
+    intake?.kill('SIGTERM');
+  });
+
+  it('serves with its bin from the environment, and what an SDK posts is in the topic', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('packed-intake');
+    await createTopic(brokers, topic, 1);
+    const port = await freePort();
+    const key = '5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e';
+    let output = '';
+    intake = spawn(join(project, 'node_modules', '.bin', 'faultline-intake'), [], {
+      cwd: project,
+      env: {
+        PATH: process.env.PATH,
+        FAULTLINE_KAFKA_BROKERS: brokers.join(','),
+        FAULTLINE_INTAKE_DSNS: `https://${key}@o1.ingest.example.com/12`,
+        FAULTLINE_INTAKE_TOPIC: topic,
+        FAULTLINE_INTAKE_PORT: String(port),
+        FAULTLINE_INTAKE_SPOOL_DIR: join(project, 'spool'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    intake.stdout?.on('data', (chunk) => (output += chunk));
+    intake.stderr?.on('data', (chunk) => (output += chunk));
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, {
+      what: 'the packed intake to be ready',
+      timeoutMs: 30_000,
+      describeFailure: () => output,
+    });
+    const id = 'e'.repeat(32);
+    const answer = await fetch(`http://127.0.0.1:${port}/api/12/store/`, {
+      method: 'POST',
+      headers: { 'x-sentry-auth': `Sentry sentry_key=${key}, sentry_version=7` },
+      body: JSON.stringify({ event_id: id, message: 'from the packed intake' }),
+    });
+    expect(answer.status, output).toBe(200);
+    expect(await answer.json()).toEqual({ id });
+    const messages = await readTopic(brokers, topic, (m) => m.length >= 1);
+    expect(messages[0]?.value?.toString()).toContain('from the packed intake');
+    expect(output).not.toContain(key);
+  }, 120_000);
 });
