@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
-// deploy/ holds a Dockerfile for a service and for the forwarder, and Kubernetes manifests for the
-// forwarder and the alerts. Docker and a cluster are not available here, so each file is checked
+// deploy/ holds a Dockerfile for a service, the forwarder and the intake, and Kubernetes manifests
+// for the forwarder, the alerts and the intake. Docker and a cluster are not available here, so each file is checked
 // as far as it can be without them: it parses, and every variable, command, path and port it
 // names exists in the code it configures.
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -14,6 +14,7 @@ const sources = [
   'core',
   'forwarder',
   'alerts',
+  'intake',
   'kafka-transport',
   'sampling',
   'scrubbing',
@@ -68,7 +69,7 @@ function instructions(dockerfile: string): { keyword: string; rest: string }[] {
 }
 
 describe('deploy/docker', () => {
-  for (const file of ['service.Dockerfile', 'forwarder.Dockerfile']) {
+  for (const file of ['service.Dockerfile', 'forwarder.Dockerfile', 'intake.Dockerfile']) {
     it(`${file}: known instructions, a non-root user, SIGTERM, JSON-form commands, variables that exist`, () => {
       const text = read(`deploy/docker/${file}`);
       const parsed = instructions(text);
@@ -104,6 +105,20 @@ describe('deploy/docker', () => {
       `http://127.0.0.1:${port}/healthz`,
     );
   });
+
+  it('intake.Dockerfile runs the bin, probes the port it serves on, and puts the spool on a volume', () => {
+    const parsed = instructions(read('deploy/docker/intake.Dockerfile'));
+    const entry = JSON.parse(parsed.find((i) => i.keyword === 'ENTRYPOINT')?.rest ?? '[]');
+    expect(binOf('intake')).toContain(entry[0]);
+    const port = parsed.find((i) => i.keyword === 'EXPOSE')?.rest;
+    const envs = parsed.filter((i) => i.keyword === 'ENV').map((i) => i.rest);
+    expect(envs).toContain(`FAULTLINE_INTAKE_PORT=${port}`);
+    expect(parsed.find((i) => i.keyword === 'HEALTHCHECK')?.rest).toContain(
+      `http://127.0.0.1:${port}/healthz`,
+    );
+    const volume = parsed.find((i) => i.keyword === 'VOLUME')?.rest as string;
+    expect(envs.find((e) => e.startsWith('FAULTLINE_INTAKE_SPOOL_DIR='))).toMatch(new RegExp(`=${volume}/`));
+  });
 });
 
 type Container = {
@@ -128,6 +143,7 @@ describe('deploy/kubernetes', () => {
   const cases = [
     { file: 'forwarder.yaml', pkg: 'forwarder', health: 'packages/forwarder/src/health-server.ts' },
     { file: 'alerts.yaml', pkg: 'alerts', health: 'packages/alerts/src/health-server.ts' },
+    { file: 'intake.yaml', pkg: 'intake', health: 'packages/intake/src/create-intake.ts' },
   ];
   for (const { file, pkg, health } of cases) {
     it(`${file}: a Deployment and a PodDisruptionBudget that select it, probes the service answers, variables that exist`, () => {
@@ -135,7 +151,8 @@ describe('deploy/kubernetes', () => {
       const documents = parseAllDocuments(text);
       expect(documents.flatMap((d) => d.errors)).toEqual([]);
       const manifests = documents.map((d) => d.toJS() as Manifest);
-      const deployment = manifests.find((m) => m.kind === 'Deployment');
+      // The intake is a StatefulSet: each pod's spool on a volume of its own.
+      const deployment = manifests.find((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet');
       const budget = manifests.find((m) => m.kind === 'PodDisruptionBudget');
       expect(deployment && budget).toBeTruthy();
       const labels = deployment?.spec.template?.metadata.labels ?? {};
@@ -153,7 +170,7 @@ describe('deploy/kubernetes', () => {
       expect(container.livenessProbe?.httpGet.path).toBe('/healthz');
       expect(container.readinessProbe?.httpGet.path).toBe('/readyz');
       // The port the probes use is the one the service is told to serve on.
-      const portVariable = (container.env ?? []).find((e) => /_(METRICS|HEALTH)_PORT$/.test(e.name)) as
+      const portVariable = (container.env ?? []).find((e) => /_(METRICS|HEALTH|INTAKE)_PORT$/.test(e.name)) as
         | { name: string; value: string }
         | undefined;
       expect(Number(portVariable?.value)).toBe(container.ports?.[0]?.containerPort);
