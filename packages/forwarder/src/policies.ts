@@ -1,4 +1,4 @@
-import { serializeEnvelopeBytes } from '@faultline/contract';
+import { serializeEnvelopeBytes, trimEventBreadcrumbs } from '@faultline/contract';
 import type { Inspection } from './inspect-envelope.js';
 
 /**
@@ -42,13 +42,9 @@ export function trimBreadcrumbs(
       return item; // the ingest decides what to make of it
     }
     if (!event || typeof event !== 'object') return item; // `null`, a number: the ingest's call too
-    const crumbs = Array.isArray(event.breadcrumbs)
-      ? event.breadcrumbs
-      : (event.breadcrumbs as { values?: unknown[] } | undefined)?.values;
-    if (!Array.isArray(crumbs) || crumbs.length <= max) return item;
-    trimmed += crumbs.length - max;
-    const kept = crumbs.slice(crumbs.length - max);
-    event.breadcrumbs = Array.isArray(event.breadcrumbs) ? kept : { values: kept };
+    const removed = trimEventBreadcrumbs(event, max);
+    if (removed === 0) return item;
+    trimmed += removed;
     return { header: item.header, payload: Buffer.from(JSON.stringify(event)) };
   });
   return trimmed > 0

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type EnvelopeItemBytes, itemLimit, type SizeLimits } from '@faultline/contract';
+import {
+  type EnvelopeItemBytes,
+  itemLimit,
+  type SizeLimits,
+  trimEventBreadcrumbs,
+} from '@faultline/contract';
 import type { Scrubber } from '@faultline/scrubbing';
 import { type DataCategory, type Envelope, envelopeItemTypeToDataCategory } from '@sentry/core';
 
@@ -117,7 +122,7 @@ export function validateItems(
       }
       eventId ??= fixed;
       if (fixTimestamp(event, nowMs)) changed = true;
-      const trimmed = trimBreadcrumbs(event, limits.maxBreadcrumbs);
+      const trimmed = trimEventBreadcrumbs(event, limits.maxBreadcrumbs);
       if (trimmed > 0) {
         trimmedBreadcrumbs += trimmed;
         changed = true;
@@ -170,22 +175,6 @@ function fixTimestamp(event: Record<string, unknown>, nowMs: number): boolean {
   errors.push({ type: kind, name: 'timestamp', value: typeof raw === 'string' ? raw.slice(0, 64) : raw });
   event.errors = errors;
   return true;
-}
-
-/** Keeps the newest `max` breadcrumbs (`breadcrumbs` as a list or as `{ values }`); returns how many went. */
-export function trimBreadcrumbs(event: Record<string, unknown>, max: number): number {
-  const crumbs = event.breadcrumbs;
-  const list = Array.isArray(crumbs)
-    ? crumbs
-    : crumbs && typeof crumbs === 'object' && Array.isArray((crumbs as { values?: unknown }).values)
-      ? (crumbs as { values: unknown[] }).values
-      : undefined;
-  if (!list || list.length <= max) return 0;
-  const removed = list.length - max;
-  const newest = list.slice(removed);
-  if (Array.isArray(crumbs)) event.breadcrumbs = newest;
-  else (crumbs as { values: unknown[] }).values = newest;
-  return removed;
 }
 
 export function categoryOf(type: string): DataCategory {
