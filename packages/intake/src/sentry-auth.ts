@@ -1,3 +1,5 @@
+import { parseDsn } from '@faultline/contract';
+
 /** What an SDK presented to authenticate: its public key, and where it was found. */
 export interface SentryAuth {
   publicKey: string;
@@ -7,7 +9,8 @@ export interface SentryAuth {
 
 /**
  * The public key of a request, as Sentry's ingest reads it: the `X-Sentry-Auth` header
- * (`Sentry sentry_key=<key>, sentry_version=7, ...`), else `Authorization` in that form, else the
+ * (`Sentry sentry_key=<key>, sentry_version=7, ...`), else `Authorization` in that form or as
+ * `DSN <dsn>`, else the
  * `sentry_key` query parameter (browser SDKs, which avoid a CORS preflight that way). The
  * envelope header's `dsn` is read later, by the caller, when these are absent. Undefined when
  * none is present; a key is a word (`\w+`), as in a DSN.
@@ -19,7 +22,8 @@ export function authFromRequest(
   const header = headers['x-sentry-auth'];
   const fromHeader = keyFromAuthHeader(Array.isArray(header) ? header[0] : header);
   if (fromHeader) return { publicKey: fromHeader, from: 'header' };
-  const fromAuthorization = keyFromAuthHeader(headers.authorization);
+  const fromAuthorization =
+    keyFromAuthHeader(headers.authorization) ?? keyFromDsnHeader(headers.authorization);
   if (fromAuthorization) return { publicKey: fromAuthorization, from: 'header' };
   const key = query.get('sentry_key');
   if (key && KEY.test(key)) return { publicKey: key, from: 'query' };
@@ -27,6 +31,14 @@ export function authFromRequest(
 }
 
 const KEY = /^\w{1,64}$/;
+
+/** `DSN https://abc@host/42` → `abc`: the other form Sentry's ingest accepts in `Authorization`. */
+function keyFromDsnHeader(value: string | undefined): string | undefined {
+  const match = /^dsn\s+(\S+)$/i.exec(value?.trim() ?? '');
+  if (!match) return undefined;
+  const key = parseDsn(match[1] as string)?.publicKey;
+  return key && KEY.test(key) ? key : undefined;
+}
 
 /** `Sentry sentry_key=abc, sentry_version=7` → `abc`. */
 export function keyFromAuthHeader(value: string | undefined): string | undefined {

@@ -3,7 +3,7 @@ import { createScrubber } from '@faultline/scrubbing';
 import { describe, expect, it } from 'vitest';
 import { parseProjectQuotas, parseQuotas } from '../src/parse-quotas.js';
 import { createProjectRateLimits } from '../src/project-rate-limits.js';
-import { keyFromAuthHeader } from '../src/sentry-auth.js';
+import { authFromRequest, keyFromAuthHeader } from '../src/sentry-auth.js';
 import { validateItems } from '../src/validate-items.js';
 
 const NOW = Date.parse('2026-12-05T12:00:30Z');
@@ -133,5 +133,24 @@ describe('keyFromAuthHeader', () => {
     expect(keyFromAuthHeader('Sentry sentry_version=7,sentry_key=abc123')).toBe('abc123');
     expect(keyFromAuthHeader('Bearer abc123')).toBeUndefined();
     expect(keyFromAuthHeader('Sentry sentry_key=<script>')).toBeUndefined();
+  });
+
+  it('also takes `Authorization: DSN <dsn>`, and prefers X-Sentry-Auth, then the query', () => {
+    const none = new URLSearchParams();
+    expect(authFromRequest({ authorization: 'DSN https://abc123@o1.ingest.example.com/42' }, none)).toEqual({
+      publicKey: 'abc123',
+      from: 'header',
+    });
+    expect(authFromRequest({ authorization: 'DSN not-a-dsn' }, none)).toBeUndefined();
+    expect(
+      authFromRequest(
+        { 'x-sentry-auth': 'Sentry sentry_key=first' },
+        new URLSearchParams('sentry_key=second'),
+      ),
+    ).toEqual({ publicKey: 'first', from: 'header' });
+    expect(authFromRequest({}, new URLSearchParams('sentry_key=second'))).toEqual({
+      publicKey: 'second',
+      from: 'query',
+    });
   });
 });
