@@ -183,7 +183,8 @@ function hashNormalized(message: string): void {
       wb = Math.imul(wb ^ code, 0x5bd1e995);
       wb ^= wb >>> 13;
       i++;
-      code = message.charCodeAt(i);
+      // Past the end charCodeAt gives NaN, a double: it would make the loop's arithmetic generic.
+      code = i < end ? message.charCodeAt(i) : 0;
     }
     if (digits || (hexOnly && i - start >= 8)) {
       a = Math.imul(a ^ 35, 0x01000193);
