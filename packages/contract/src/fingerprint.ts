@@ -69,6 +69,17 @@ function isVolatile(message: string, start: number, end: number): boolean {
   return hexOnly && end - start >= 8;
 }
 
+/** Per ASCII code: 0 not a word character; WORD, plus DIGIT for 0-9 and HEX for 0-9, a-f, A-F. */
+const WORD = 1;
+const DIGIT = 2;
+const HEX = 4;
+const CHAR_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (isWordChar(c)) CHAR_KIND[c] = WORD;
+  if (c >= 48 && c <= 57) CHAR_KIND[c] = WORD | DIGIT | HEX;
+  if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) CHAR_KIND[c] = WORD | HEX;
+}
+
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
@@ -155,7 +166,8 @@ function hashNormalized(message: string): void {
   let lastWasMark = false;
   while (i < end) {
     let code = message.charCodeAt(i);
-    if (!isWordChar(code)) {
+    let kind = code < 128 ? (CHAR_KIND[code] as number) : 0;
+    if (kind === 0) {
       // A '-' between two volatile words belongs to one id (a UUID): skip it if a volatile word follows.
       if (code === 45 && lastWasMark && i + 1 < end) {
         const next = wordEnd(message, i + 1, end);
@@ -173,20 +185,22 @@ function hashNormalized(message: string): void {
     }
     let wa = a;
     let wb = b;
-    let digits = false;
+    // The kinds of the word's characters, or-ed: a digit makes it volatile; all hex, 8+ long, too.
+    let kinds = 0;
     let hexOnly = true;
     const start = i;
-    while (i < end && isWordChar(code)) {
-      if (code >= 48 && code <= 57) digits = true;
-      else if (!((code >= 97 && code <= 102) || (code >= 65 && code <= 70))) hexOnly = false;
+    while (kind !== 0) {
+      kinds |= kind;
+      if ((kind & HEX) === 0) hexOnly = false;
       wa = Math.imul(wa ^ code, 0x01000193);
       wb = Math.imul(wb ^ code, 0x5bd1e995);
       wb ^= wb >>> 13;
       i++;
       // Past the end charCodeAt gives NaN, a double: it would make the loop's arithmetic generic.
       code = i < end ? message.charCodeAt(i) : 0;
+      kind = code < 128 ? (CHAR_KIND[code] as number) : 0;
     }
-    if (digits || (hexOnly && i - start >= 8)) {
+    if ((kinds & DIGIT) !== 0 || (hexOnly && i - start >= 8)) {
       a = Math.imul(a ^ 35, 0x01000193);
       b = Math.imul(b ^ 35, 0x5bd1e995);
       b ^= b >>> 13;
