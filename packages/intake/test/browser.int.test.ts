@@ -60,7 +60,8 @@ describe('@sentry/browser in headless Chromium', () => {
     const pageOrigin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
 
     const dir = mkdtempSync(join(tmpdir(), 'intake-browser-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    // Chromium's helpers may still be writing its profile for a moment after it is killed.
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
     const intake: Intake = createIntake({
       brokers: inject('kafkaBrokers'),
       dsns: [upstream],
@@ -105,11 +106,16 @@ describe('@sentry/browser in headless Chromium', () => {
         `--user-data-dir=${join(dir, 'profile')}`,
         pageOrigin,
       ],
-      { stdio: 'ignore' },
+      // A process group of its own: the renderer and GPU helpers go with it.
+      { stdio: 'ignore', detached: true },
     );
     const exited = new Promise((resolve) => browser.once('exit', resolve));
     cleanups.push(async () => {
-      browser.kill('SIGKILL');
+      try {
+        process.kill(-(browser.pid as number), 'SIGKILL');
+      } catch {
+        browser.kill('SIGKILL'); // the group is gone already
+      }
       await exited; // before its profile folder is removed
     });
     await waitUntil(() => results.length > 0, { timeoutMs: 30_000, what: 'the page to report' });
