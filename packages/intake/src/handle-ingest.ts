@@ -206,29 +206,29 @@ function applyQuotas(
   const kept: EnvelopeItemBytes[] = [];
   const drops: Drop[] = [];
   const limited = new Set<string>();
-  let eventLimited = false;
-  const ordered = [
-    ...items.filter((i) => EVENT_TYPES.has(i.header.type)),
-    ...items.filter((i) => !EVENT_TYPES.has(i.header.type)),
-  ];
-  for (const item of ordered) {
+  const take = (item: EnvelopeItemBytes) => {
     const { category, quantity } = countOf(item);
+    if (limits.admit(projectId, category, quantity, now)) return true;
+    drops.push({ reason: 'rate_limited', category, quantity });
+    limited.add(category);
+    return false;
+  };
+  // Events first: whether one is over its quota decides its attachments.
+  const refusedEvents = new Set(items.filter((i) => EVENT_TYPES.has(i.header.type) && !take(i)));
+  for (const item of items) {
     const type = item.header.type;
-    if (UNLIMITED.has(type)) {
+    if (EVENT_TYPES.has(type)) {
+      if (!refusedEvents.has(item)) kept.push(item);
+    } else if (UNLIMITED.has(type)) {
       kept.push(item);
-      continue;
-    }
-    const over = (type === 'attachment' && eventLimited) || !limits.admit(projectId, category, quantity, now);
-    if (over) {
-      if (EVENT_TYPES.has(type)) eventLimited = true;
+    } else if (type === 'attachment' && refusedEvents.size > 0) {
+      const { category, quantity } = countOf(item);
       drops.push({ reason: 'rate_limited', category, quantity });
       limited.add(category);
-      continue;
+    } else if (take(item)) {
+      kept.push(item);
     }
-    kept.push(item);
   }
-  // Keep the envelope's item order (an event before its attachments, as it came).
-  kept.sort((a, b) => items.indexOf(a) - items.indexOf(b));
   return { kept, drops, limited };
 }
 

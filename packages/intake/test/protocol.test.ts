@@ -174,9 +174,16 @@ describe('quotas', () => {
     const partial = await post('/api/42/envelope/', mixed);
     expect(partial.status).toBe(200);
     expect(partial.headers.get('x-sentry-rate-limits')).toMatch(/^\d+:error:project:project_quota$/);
+    // An event over its quota takes its attachment with it, as Relay does.
+    const withAttachment = envelope([
+      [{ type: 'event' }, event()],
+      [{ type: 'attachment', length: 5, filename: 'a.txt' }, 'hello'],
+    ]);
+    expect((await post('/api/42/envelope/', withAttachment)).status).toBe(429);
     expect(running.figures.items).toMatchObject({
+      'rate_limited:attachment': 1,
       'accepted:error': 2,
-      'rate_limited:error': 2,
+      'rate_limited:error': 3,
       'accepted:monitor': 1,
     });
   });
