@@ -16,6 +16,7 @@ import {
   runNodeScript,
   startKafka,
   uniqueName,
+  waitUntil,
 } from '@faultline/testkit';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -241,6 +242,14 @@ describe('durability', () => {
     const topic = uniqueName('intake-too-large');
     await createTopic(inject('kafkaBrokers'), topic, 1, { 'max.message.bytes': '8000' });
     const intake = await startIntake({ dsns: [upstream], topic, lingerMs: 50 });
+    // start() does not wait for Kafka: until its first connection, envelopes go to the spool,
+    // where the topic's size limit is not known. This test is about the Kafka path.
+    await waitUntil(
+      async () =>
+        ((await (await fetch(`http://127.0.0.1:${intake.port}/readyz`)).json()) as { kafka: string })
+          .kafka === 'up',
+      { what: 'the intake to reach Kafka', timeoutMs: 15_000 },
+    );
     const send = (id: string, padding: number) =>
       fetch(`http://127.0.0.1:${intake.port}/api/31/envelope/?sentry_key=99990000999900009999000099990000`, {
         method: 'POST',
