@@ -139,29 +139,41 @@ export function fingerprintOf(event: FingerprintedEvent): string {
 
 // Two 32-bit FNV-1a style hashes over the same characters make one 52-bit key: collisions
 // among even a million fingerprints are unlikely (birthday bound ~1e-4), and no string is built.
-const state = new Int32Array(2);
+// The running hashes live in two module variables rather than an array or a closure: this is the
+// error policy's hot path, and every indirection there is paid per character.
+let hashA = 0;
+let hashB = 0;
 
-function hashChars(text: string, start: number, end: number): void {
-  let a = state[0] ?? 0;
-  let b = state[1] ?? 0;
-  for (let i = start; i < end; i++) {
+/** Hashes `text` and then the NUL that ends each part. */
+function hashPlain(text: string): void {
+  let a = hashA;
+  let b = hashB;
+  const end = text.length;
+  for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
     a = Math.imul(a ^ code, 0x01000193);
     b = Math.imul(b ^ code, 0x5bd1e995);
     b ^= b >>> 13;
   }
-  state[0] = a;
-  state[1] = b;
+  endPart(a, b);
+}
+
+/** Mixes in the part's closing NUL (xor with 0 is a no-op) and stores the hashes. */
+function endPart(a: number, b: number): void {
+  hashA = Math.imul(a, 0x01000193);
+  const mixed = Math.imul(b, 0x5bd1e995);
+  hashB = mixed ^ (mixed >>> 13);
 }
 
 /**
- * Hashes a message's normalized form (as `normalizeMessage` writes it) in one pass: each word
- * is hashed as it is read, and replaced by the hash of '#' if it turns out to be volatile.
+ * Hashes a message's normalized form (as `normalizeMessage` writes it) and its closing NUL in
+ * one pass: each word is hashed as it is read, and replaced by the hash of '#' if it turns out
+ * to be volatile.
  */
 function hashNormalized(message: string): void {
   const end = Math.min(message.length, MAX_MESSAGE);
-  let a = state[0] ?? 0;
-  let b = state[1] ?? 0;
+  let a = hashA;
+  let b = hashB;
   let i = 0;
   let lastWasMark = false;
   while (i < end) {
@@ -211,21 +223,18 @@ function hashNormalized(message: string): void {
       lastWasMark = false;
     }
   }
-  state[0] = a;
-  state[1] = b;
+  endPart(a, b);
 }
 
-const SEPARATOR = '\u0000';
 const hashPart = (text: string, normalize: boolean) => {
   if (normalize) hashNormalized(text);
-  else hashChars(text, 0, text.length);
-  hashChars(SEPARATOR, 0, 1);
+  else hashPlain(text);
 };
 
 /** `fingerprintOf(event)` as a 52-bit number, computed without allocating. */
 export function fingerprintHash(event: FingerprintedEvent): number {
-  state[0] = 0x811c9dc5 | 0;
-  state[1] = 0x2f7a3c51;
+  hashA = 0x811c9dc5 | 0;
+  hashB = 0x2f7a3c51;
   visitParts(event, hashPart);
-  return ((state[0] ?? 0) >>> 0) * 0x100000 + (((state[1] ?? 0) >>> 0) & 0xfffff);
+  return (hashA >>> 0) * 0x100000 + ((hashB >>> 0) & 0xfffff);
 }

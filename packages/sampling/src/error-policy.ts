@@ -142,10 +142,11 @@ export function createErrorPolicy(options: ErrorPolicyOptions = {}): ErrorPolicy
   ): ErrorEvent {
     stats.kept++;
     if (entry && entry.droppedSinceKept > 0) {
-      event.contexts = {
-        ...event.contexts,
-        sampling: { dropped_since_last_kept: entry.droppedSinceKept, sample_rate: rate ?? 1 },
-      };
+      const sampling = { dropped_since_last_kept: entry.droppedSinceKept, sample_rate: rate ?? 1 };
+      // The SDK hands beforeSend an event of its own (normalized, so a copy of what the caller
+      // passed): its contexts can take one more key without copying the rest.
+      if (event.contexts) event.contexts.sampling = sampling;
+      else event.contexts = { sampling };
       entry.droppedSinceKept = 0;
     }
     return event;
