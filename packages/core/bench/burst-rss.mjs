@@ -4,6 +4,7 @@
 // bound costs without deciding at capture). MODE=faultline: initObservability (policy at
 // capture, bound 5,000). The transport answers after 50 ms, as an ingest some way off would.
 // Run by burst.bench.ts, one process per mode, so each RSS is its own.
+import { silentLogger } from '@faultline/contract';
 import { createErrorPolicy } from '@faultline/sampling';
 import * as Sentry from '@sentry/node';
 import { initObservability } from '../dist/index.js';

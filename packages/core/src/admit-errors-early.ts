@@ -42,16 +42,17 @@ export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => voi
    * admitted), or undefined to leave it to beforeSend.
    */
   function admit(
-    build: () => Event | undefined,
+    event: Event | undefined,
     hint: EventHint & { event_id: string },
     scope: Scope | undefined,
   ): EventHint | 'drop' | undefined {
     try {
-      const event = build();
       if (!event || event.type !== undefined) return undefined;
       const scratch: Event = { ...event, event_id: hint.event_id };
       applyScopeDataToEvent(scratch, scopeDataFor(scope, hint));
       delete scratch.sdkProcessingMetadata;
+      // The policy writes its sampling context into the event's contexts: a copy, not the caller's.
+      if (scratch.contexts) scratch.contexts = { ...scratch.contexts };
       const before = scratch.contexts?.sampling;
       const kept = policy(scratch as ErrorEvent, hint);
       if (kept === null) {
@@ -70,19 +71,28 @@ export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => voi
   client.captureException = (exception, hint, scope) => {
     if (isAlreadyCaptured(exception)) return captureException.call(client, exception, hint, scope);
     const withId = withEventId(hint);
-    const verdict = admit(() => syncValue(client.eventFromException(exception, withId)), withId, scope);
+    const event = buildWith(() => client.eventFromException(exception, withId));
+    const verdict = admit(event, withId, scope);
     if (verdict === 'drop') return withId.event_id;
+    // A kept event goes on as the event just built: captureException would parse the stack again.
+    // The SDK's captureEvent makes the same checks for it (already captured, request session).
+    if (verdict && event)
+      return captureEvent.call(client, event, { originalException: exception, ...verdict }, scope);
     return captureException.call(client, exception, verdict ?? hint, scope);
   };
   client.captureMessage = (message, level, hint, scope) => {
     const withId = withEventId(hint);
-    const verdict = admit(() => syncValue(client.eventFromMessage(message, level, withId)), withId, scope);
+    const verdict = admit(
+      buildWith(() => client.eventFromMessage(message, level, withId)),
+      withId,
+      scope,
+    );
     if (verdict === 'drop') return withId.event_id;
     return captureMessage.call(client, message, level, verdict ?? hint, scope);
   };
   client.captureEvent = (event, hint, scope) => {
     const withId = withEventId(hint, event.event_id);
-    const verdict = admit(() => event, withId, scope);
+    const verdict = admit(event, withId, scope);
     if (verdict === 'drop') return withId.event_id;
     return captureEvent.call(client, event, verdict ?? hint, scope);
   };
@@ -97,12 +107,19 @@ function withEventId(hint: EventHint | undefined, eventId?: string): EventHint &
   return { ...hint, event_id: hint?.event_id ?? eventId ?? uuid4() };
 }
 
-/** The value of a promise that is already resolved: Node's clients build events synchronously. */
-function syncValue<T>(promise: PromiseLike<T>): T | undefined {
-  let value: T | undefined;
-  void promise.then((resolvedValue) => {
-    value = resolvedValue;
-  });
+/**
+ * The event a client's builder makes, read synchronously (Node's clients build events at once,
+ * in a resolved promise of their own), or undefined if it throws or is not ready.
+ */
+function buildWith(build: () => PromiseLike<Event>): Event | undefined {
+  let value: Event | undefined;
+  try {
+    void build().then((resolvedValue) => {
+      value = resolvedValue;
+    });
+  } catch {
+    // Left to the SDK's own path, where beforeSend decides.
+  }
   return value;
 }
 

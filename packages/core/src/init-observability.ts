@@ -9,10 +9,12 @@ import { buildSampling } from './build-sampling.js';
 import { flushWithin } from './flush-within.js';
 import { loadKafkaTransport } from './load-kafka-transport.js';
 import { createLogger, type Logger } from './logger.js';
+import { memoizeStackParser } from './memoize-stack-parser.js';
 import { createNoopHandle, type ObservabilityHandle } from './observability-handle.js';
 import type { FaultlineOptions } from './options.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 import { scrubTransport } from './scrub-transport.js';
+import { shareContextLineReads } from './share-context-line-reads.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
 
 /**
@@ -142,6 +144,9 @@ function sentryOptions(
     // Faultline flushes at shutdown itself, within its own bound.
     shutdownTimeout: config.shutdownTimeoutMs,
   };
+  // Parsed once per throw site, not once per error: in a burst every error's stack is parsed at
+  // capture, for the error policy's fingerprint. A parser of the user's own is left as it is.
+  if (user.stackParser === undefined) sentry.stackParser = memoizeStackParser(Sentry.defaultStackParser);
   const removed = new Set<string>();
   if (config.kafkajsInstrumentation === 'faultline') removed.add('Kafka');
   // Dedupe drops an error identical to the one just before it: in a burst, all but one of the
@@ -210,7 +215,11 @@ type Integrations = Sentry.NodeOptions['integrations'];
  */
 function composeIntegrations(user: Integrations, removed: ReadonlySet<string>): Integrations {
   return (defaults) => {
-    const base = defaults.filter((integration) => !removed.has(integration.name));
+    const base = defaults
+      .filter((integration) => !removed.has(integration.name))
+      .map((integration) =>
+        integration.name === 'ContextLines' ? shareContextLineReads(integration) : integration,
+      );
     if (typeof user === 'function') return user(base);
     if (Array.isArray(user)) {
       return [...base.filter((d) => !user.some((u) => u.name === d.name)), ...user];
