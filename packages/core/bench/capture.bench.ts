@@ -62,6 +62,8 @@ describe('captureException, per event, until the transport has it', () => {
 // policy as beforeSend is the baseline; stock with the bound raised shows what deciding at
 // capture saves. Printed at the end.
 afterAll(async () => {
+  // pnpm bench:check compares rates only; the burst runs in pnpm bench.
+  if (process.env.FAULTLINE_BENCH_QUICK) return;
   const script = fileURLToPath(new URL('./burst-rss.mjs', import.meta.url));
   for (const mode of ['stock', 'stock-wide', 'faultline']) {
     const result = await runNodeScript(script, {

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `pnpm bench:check`: the regression guard. Runs the fast benchmarks (in-process, no broker, no
+// network) a few times and compares each ratio (a candidate's rate over its baseline's rate,
+// measured in the same run, so a busy machine moves both) with its recorded value in
+// scripts/bench-ratios.json. The run fails when a guarded ratio falls more than the tolerance
+// below its record; unguarded ratios are printed, not judged (the file says why each is not).
+//
+// Usage: node scripts/bench-check.mjs [--rounds N] [--record]
+//   --rounds N  runs of the benchmark files; the median ratio counts (default 3)
+//   --record    writes the medians as the new recorded values (the guard flags are kept)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const recordFile = join(root, 'scripts', 'bench-ratios.json');
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
+const record = args.includes('--record');
+const recorded = JSON.parse(readFileSync(recordFile, 'utf8'));
+
+mkdirSync(join(root, '.cache'), { recursive: true });
+/** ratio key -> the ratio of each round */
+const seen = new Map();
+for (let round = 1; round <= rounds; round++) {
+  const output = join(root, '.cache', `bench-check-${round}.json`);
+  const result = spawnSync(
+    'pnpm',
+    [
+      'exec',
+      'vitest',
+      'bench',
+      '--run',
+      '--config',
+      'vitest.bench.config.ts',
+      '--outputJson',
+      output,
+      ...recorded.files,
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, FAULTLINE_BENCH_QUICK: '1' },
+    },
+  );
+  if (result.status !== 0) fail(`the benchmarks failed in round ${round} (exit ${result.status})`);
+  for (const [key, ratio] of ratiosOf(JSON.parse(readFileSync(output, 'utf8')))) {
+    seen.set(key, [...(seen.get(key) ?? []), ratio]);
+  }
+  console.log(`bench:check: round ${round} of ${rounds} done`);
+}
+
+const rows = [];
+const failures = [];
+for (const [key, ratios] of seen) {
+  const now = median(ratios);
+  const entry = recorded.ratios[key];
+  const floor = entry ? entry.recorded * (1 - recorded.tolerance) : undefined;
+  const verdict = !entry ? 'new' : !entry.guard ? 'not guarded' : now < floor ? 'FAILED' : 'ok';
+  if (verdict === 'FAILED') failures.push(key);
+  rows.push([key, now, entry?.recorded, verdict, spread(ratios)]);
+}
+for (const key of Object.keys(recorded.ratios)) {
+  if (!seen.has(key)) {
+    failures.push(key);
+    rows.push([key, undefined, recorded.ratios[key].recorded, 'MISSING (renamed or removed?)', '']);
+  }
+}
+
+console.log('\nratio = candidate rate / baseline rate, same run; median of the rounds');
+for (const [key, now, then, verdict, range] of rows) {
+  console.log(
+    `${verdict.padEnd(12)} ${fmt(now).padStart(9)} (recorded ${fmt(then)}, rounds ${range})  ${key}`,
+  );
+}
+
+if (record) {
+  for (const [key, ratios] of seen) {
+    recorded.ratios[key] = {
+      ...(recorded.ratios[key] ?? { guard: false, why: 'new: not yet judged stable' }),
+      recorded: Number(median(ratios).toPrecision(3)),
+    };
+  }
+  writeFileSync(recordFile, `${JSON.stringify(recorded, null, 2)}\n`);
+  console.log(`\nrecorded in ${recordFile}`);
+} else if (failures.length > 0) {
+  fail(
+    `${failures.length} ratio(s) more than ${recorded.tolerance * 100}% below their record: ${failures.join('; ')}`,
+  );
+}
+
+/** Each group's candidates over the group's baseline (the benchmark named "baseline..."). */
+function ratiosOf(report) {
+  const out = [];
+  for (const file of report.files) {
+    for (const group of file.groups) {
+      const baseline = group.benchmarks.find((b) => b.name.startsWith('baseline'));
+      if (!baseline) continue;
+      for (const bench of group.benchmarks) {
+        if (bench === baseline) continue;
+        out.push([`${group.fullName} > ${bench.name}`, bench.hz / baseline.hz]);
+      }
+    }
+  }
+  return out;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function spread(values) {
+  return `${fmt(Math.min(...values))}..${fmt(Math.max(...values))}`;
+}
+
+function fmt(value) {
+  return value === undefined ? '-' : value.toPrecision(3);
+}
+
+function fail(message) {
+  console.error(`bench:check: ${message}`);
+  process.exit(1);
+}
