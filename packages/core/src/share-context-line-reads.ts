@@ -15,13 +15,13 @@ export function shareContextLineReads(integration: Integration): Integration {
   const shared = (...[event, hint, client]: Parameters<typeof processEvent>) => {
     const files = frameFiles(event);
     const run = () => processEvent.call(integration, event, hint, client);
-    let waits: Promise<void>[] | undefined;
+    const waits: Promise<void>[] = [];
     for (const file of files) {
       const pending = reading.get(file);
-      if (pending) (waits ??= []).push(pending);
+      if (pending) waits.push(pending);
     }
-    const result = waits ? Promise.all(waits).then(run) : run();
-    if (!waits && files.size > 0 && result instanceof Promise) {
+    const result = waits.length > 0 ? Promise.all(waits).then(run) : run();
+    if (waits.length === 0 && files.size > 0 && result instanceof Promise) {
       // Settled either way, so a failed read never holds back the events that wait for it.
       const done = result.then(
         () => undefined,
