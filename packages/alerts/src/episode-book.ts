@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 import type { AlertTransition } from './alert-transition.js';
 
 /** What the book remembers of one subject, small enough to keep in a compacted topic. */
@@ -27,7 +28,7 @@ export function createEpisodeBook(maxSubjects = 100_000): EpisodeBook {
   const put = (key: string, record: EpisodeRecord) => {
     records.delete(key);
     records.set(key, record);
-    if (records.size > maxSubjects) records.delete(records.keys().next().value as string);
+    trimOldest(records, maxSubjects);
   };
   return {
     admit(t) {

@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 import type { AlertTransition } from './alert-transition.js';
 import type { ErrorObservation } from './observations.js';
 
@@ -85,8 +86,5 @@ export function createRegressionRule(options: RegressionOptions = {}): Regressio
 
 function bounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.set(key, value);
-  if (map.size > max) {
-    const oldest = map.keys().next().value as K;
-    map.delete(oldest);
-  }
+  trimOldest(map, max);
 }

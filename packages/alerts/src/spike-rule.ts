@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { ErrorObservation } from './observations.js';
 import { touchSubject } from './touch-subject.js';
@@ -62,7 +63,7 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       const shares = spread(observation.at, lastKept.get(issue), observation.weight);
       lastKept.delete(issue);
       lastKept.set(issue, Math.max(observation.at, lastKept.get(issue) ?? 0));
-      if (lastKept.size > maxSubjects) lastKept.delete(lastKept.keys().next().value as string);
+      trimOldest(lastKept, maxSubjects);
       const add = (key: string, label: string) => {
         const subject = touchSubject(
           subjects,

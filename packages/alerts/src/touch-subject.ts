@@ -1,7 +1,10 @@
+import { trimOldest } from '@faultline/contract';
+
 /**
  * The subject under `key`, made with `make` when new, moved to the recent end (a Map keeps
  * insertion order, so its first entries are the least recently seen). Past `max` subjects the
- * least recently seen is forgotten, unless `keep` says it is in an episode: open episodes stay.
+ * least recently seen are forgotten (see `trimOldest`), unless `keep` says one is in an episode:
+ * open episodes stay.
  */
 export function touchSubject<S>(
   subjects: Map<string, S>,
@@ -14,13 +17,6 @@ export function touchSubject<S>(
   if (existing !== undefined) subjects.delete(key);
   const subject = existing ?? make();
   subjects.set(key, subject);
-  if (subjects.size > max) {
-    for (const [oldKey, old] of subjects) {
-      if (!keep(old)) {
-        subjects.delete(oldKey);
-        break;
-      }
-    }
-  }
+  trimOldest(subjects, max, keep);
   return subject;
 }

@@ -93,6 +93,7 @@ export {
 export { DEFAULT_SIZE_LIMITS, itemLimit, type SizeLimits } from './size-limits.js';
 export { sleep } from './sleep.js';
 export { trimEventBreadcrumbs } from './trim-event-breadcrumbs.js';
+export { trimOldest } from './trim-oldest.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';

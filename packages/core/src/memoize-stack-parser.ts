@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 import type { StackFrame, StackParser } from '@sentry/core';
 
 /** Stacks remembered at once; a burst comes from a few throw sites. */
@@ -37,8 +38,8 @@ export function memoizeStackParser(parse: StackParser): StackParser {
     let parsed = memo.get(frames);
     if (parsed === undefined || parsed.framesToPop !== framesToPop) {
       parsed = { framesToPop, frames: parse(frames, 0, framesToPop) };
-      if (memo.size >= MAX_STACKS) memo.delete(memo.keys().next().value as string);
       memo.set(frames, parsed);
+      trimOldest(memo, MAX_STACKS);
     }
     return parsed.frames.map((frame) => ({ ...frame }));
   };

@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 /**
  * The last `max` ids seen, for duplicate suppression: a Map used as an insertion-ordered ring
  * (the oldest id leaves when a new one arrives at the bound). Cheaper per envelope than an LRU,
@@ -16,7 +17,7 @@ export function createRecentIds(max: number): RecentIds {
     add(id) {
       if (ids.has(id)) return;
       ids.set(id, true);
-      if (ids.size > max) ids.delete(ids.keys().next().value as string);
+      trimOldest(ids, max);
     },
     get size() {
       return ids.size;

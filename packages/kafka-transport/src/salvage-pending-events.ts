@@ -1,3 +1,4 @@
+import { trimOldest } from '@faultline/contract';
 import type { Client, Envelope, ErrorEvent, Event, EventHint, EventProcessor, Scope } from '@sentry/core';
 import {
   applyScopeDataToEvent,
@@ -68,10 +69,6 @@ export function salvagePendingEvents(
 
   const offPreprocess = client.on('preprocessEvent', (event: Event, hint?: EventHint) => {
     if (event.type !== undefined || !event.event_id) return; // errors only
-    if (pending.size >= maxEvents) {
-      const oldest = pending.keys().next().value;
-      if (oldest !== undefined) pending.delete(oldest);
-    }
     // The SDK emits this synchronously inside capture, so these are the scopes it captured in
     // (a withScope scope is current only now).
     pending.set(event.event_id, {
@@ -80,6 +77,7 @@ export function salvagePendingEvents(
       scopes: scopesNow(),
       hint: hint ?? {},
     });
+    trimOldest(pending, maxEvents);
   });
   // Past its event processors an event is decided (beforeSend runs next, at once): not salvaged.
   const offPostprocess = client.on('postprocessEvent', (event: Event) => {
