@@ -115,6 +115,8 @@ interface Segment {
 }
 
 const SEGMENT_SUFFIX = '.seg';
+/** How much of a segment one read takes: many small records at once, at most this in memory. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 const segmentName = (seq: number) => `${String(seq).padStart(12, '0')}${SEGMENT_SUFFIX}`;
 
 /**
@@ -300,13 +302,34 @@ export function openSpool(options: SpoolOptions): Spool {
       const records: Buffer[] = [];
       const perSegment = new Map<number, number>();
       let bytes = 0;
+      const take = (payload: Buffer, next: SpoolPosition) => {
+        records.push(payload);
+        perSegment.set(next.seq, (perSegment.get(next.seq) ?? 0) + 1);
+        bytes += payload.length;
+        readPos = next;
+      };
       while (records.length < maxRecords && bytes < maxBytes) {
+        // Records are read a chunk at a time (one read for many small records, not two each);
+        // a record larger than the chunk, or one that does not check out, goes through readAt.
+        const segment = segments.find((s) => s.seq === readPos.seq);
+        const left = segment ? segment.end - readPos.offset : 0;
+        let used = 0;
+        if (segment && left > HEADER_BYTES) {
+          const base = readPos.offset;
+          const chunk = Buffer.allocUnsafe(Math.min(left, READ_CHUNK_BYTES));
+          const got = readSync(readFd(segment.seq), chunk, 0, chunk.length, base);
+          const data = got < chunk.length ? chunk.subarray(0, got) : chunk;
+          while (records.length < maxRecords && bytes < maxBytes) {
+            const checked = checkFrame(data, used);
+            if (checked.kind !== 'record') break;
+            used = checked.next;
+            take(checked.payload, { seq: segment.seq, offset: base + used });
+          }
+        }
+        if (used > 0) continue;
         const found = readAt(readPos);
         if (!found) break;
-        records.push(found.payload);
-        perSegment.set(found.next.seq, (perSegment.get(found.next.seq) ?? 0) + 1);
-        bytes += found.payload.length;
-        readPos = found.next;
+        take(found.payload, found.next);
       }
       return { records, end: { ...readPos }, perSegment };
     },

@@ -44,6 +44,29 @@ describe('openSpool', () => {
     expect(text(spool.read(10).records)).toEqual(['three']);
   });
 
+  it('reads back every record in order across read chunks, segments and records larger than a chunk', () => {
+    const dir = tempDir();
+    const spool = spoolAt(dir, { segmentBytes: 4 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
+    const written: Buffer[] = [];
+    for (let i = 0; i < 400; i++) {
+      // mostly small and mid-sized records, and every 97th larger than the 1 MiB read chunk
+      const size = i % 97 === 50 ? 1_500_000 : 1 + ((i * 7919) % 40_000);
+      const record = Buffer.alloc(size, i % 251);
+      written.push(record);
+      expect(spool.append(record)).toBe(true);
+    }
+    const read: Buffer[] = [];
+    for (;;) {
+      const batch = spool.read(37, 3 * 1024 * 1024);
+      if (batch.records.length === 0) break;
+      read.push(...batch.records);
+      spool.ack(batch);
+    }
+    expect(read.length).toBe(written.length);
+    read.forEach((record, i) => expect(record.equals(written[i] as Buffer)).toBe(true));
+    expect(spool.stats().records).toBe(0);
+  });
+
   it('reads again what was not acknowledged after rewind()', () => {
     const spool = spoolAt(tempDir());
     spool.append(Buffer.from('a'));
