@@ -1,4 +1,3 @@
-import { trimOldest } from '@faultline/contract';
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { DurationObservation } from './observations.js';
 import { touchSubject } from './touch-subject.js';

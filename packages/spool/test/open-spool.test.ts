@@ -63,7 +63,7 @@ describe('openSpool', () => {
       spool.ack(batch);
     }
     expect(read.length).toBe(written.length);
-    read.forEach((record, i) => expect(record.equals(written[i] as Buffer)).toBe(true));
+    for (const [i, record] of read.entries()) expect(record.equals(written[i] as Buffer)).toBe(true);
     expect(spool.stats().records).toBe(0);
   });
 
