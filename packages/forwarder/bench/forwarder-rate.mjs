@@ -14,7 +14,8 @@ const brokers = process.env.BROKERS.split(',');
 const topic = process.env.TOPIC;
 const dsn = process.env.DSN;
 const IN_FLIGHT = Number(process.env.IN_FLIGHT);
-const group = `${mode}-${process.pid}-${Date.now()}`;
+// GROUP shares one consumer group among instances (the scaling bench); else one of its own.
+const group = process.env.GROUP ?? `${mode}-${process.pid}-${Date.now()}`;
 let peak = process.memoryUsage().rss;
 const sampler = setInterval(() => {
   peak = Math.max(peak, process.memoryUsage().rss);

@@ -157,6 +157,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     loop.rejoined();
     joined = true;
     const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
+    window.assigned(partitions);
     logger.info('consuming', { topic: config.topic, partitions });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -5,6 +5,9 @@ import type { Logger } from './logger.js';
 import type { ForwarderMetrics } from './metrics.js';
 import { createOffsetTracker, type OffsetTracker } from './offset-tracker.js';
 
+/** How often a batch being dispatched heartbeats (KafkaJS sends one per its heartbeatInterval at most). */
+const HEARTBEAT_EVERY_MS = 500;
+
 export interface DeliveryLoop {
   /** KafkaJS `eachBatch`: dispatches each message into the window, without waiting for it. */
   eachBatch(payload: EachBatchPayload): Promise<void>;
@@ -67,13 +70,27 @@ export function createDeliveryLoop(deps: {
       const { tracker } = entry;
       const generation = trackers;
       const halted = () => !isRunning() || isStale() || deps.signal.aborted;
+      // Heartbeats go out from inside the batch, at least every HEARTBEAT_EVERY_MS: a batch takes
+      // seconds to dispatch at an ingest's pace, and KafkaJS learns of a rebalance only from a
+      // heartbeat. A failed one (the group is rebalancing, or its coordinator is away) ends the
+      // batch at once, so this member rejoins instead of holding partitions another member
+      // waits for; what was not dispatched is fetched again from the resolved offsets.
+      let beatAt = performance.now();
+      const beat = async (): Promise<boolean> => {
+        beatAt = performance.now();
+        try {
+          await heartbeat();
+          return true;
+        } catch {
+          return false;
+        }
+      };
       for (const message of batch.messages) {
         // Wait for room, heartbeating so the group keeps this partition while the ingest is slow.
         while (!(await deps.window.acquire(partition, 1000))) {
-          if (halted()) return;
-          await heartbeat().catch(() => undefined);
+          if (halted() || !(await beat())) return;
         }
-        if (halted()) {
+        if (halted() || (performance.now() - beatAt >= HEARTBEAT_EVERY_MS && !(await beat()))) {
           deps.window.release(partition);
           return;
         }

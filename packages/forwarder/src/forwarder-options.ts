@@ -38,7 +38,11 @@ export interface ForwarderOptions {
    * Env: `FAULTLINE_FORWARDER_MAX_IN_FLIGHT`. @default 256
    */
   maxInFlight?: number;
-  /** Of `maxInFlight`, the most one partition may hold, so one busy partition cannot starve the rest. @default half of maxInFlight */
+  /**
+   * Of `maxInFlight`, the most one partition may hold, so one busy partition cannot starve the rest;
+   * raised to `maxInFlight / partitions held` when that is more (an instance holding one partition
+   * uses its whole window). @default half of maxInFlight
+   */
   maxInFlightPerPartition?: number;
   /** Size limits per item type, Relay's defaults unless set (see `DEFAULT_SIZE_LIMITS`). */
   sizeLimits?: Partial<SizeLimits>;

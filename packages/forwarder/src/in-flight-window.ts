@@ -21,6 +21,13 @@ export interface InFlightWindow {
   readonly size: number;
   /** Resolves once nothing is held, or after `timeoutMs`; true when empty. */
   drained(timeoutMs: number): Promise<boolean>;
+  /**
+   * The partitions this instance holds now: a partition may then take `max / partitions` slots
+   * when that is more than `perPartition`. The per-partition bound keeps one busy partition from
+   * starving the others; an instance holding one partition has no others, and with the bound it
+   * would use half its window (measured: 3 instances over 4 partitions delivered what 2 did).
+   */
+  assigned(partitions: number): void;
 }
 
 export function createInFlightWindow(max: number, perPartition: number, maxParked = max): InFlightWindow {
@@ -31,7 +38,8 @@ export function createInFlightWindow(max: number, perPartition: number, maxParke
   const resumers: { partition: number; grant: () => void }[] = [];
   let drainWaiters: (() => void)[] = [];
 
-  const hasRoom = (partition: number) => active < max && (byPartition.get(partition) ?? 0) < perPartition;
+  let partitionBound = perPartition;
+  const hasRoom = (partition: number) => active < max && (byPartition.get(partition) ?? 0) < partitionBound;
   const take = (partition: number) => {
     active++;
     byPartition.set(partition, (byPartition.get(partition) ?? 0) + 1);
@@ -119,6 +127,10 @@ export function createInFlightWindow(max: number, perPartition: number, maxParke
           },
         });
       });
+    },
+    assigned(partitions) {
+      partitionBound = Math.max(perPartition, Math.ceil(max / Math.max(1, partitions)));
+      wake();
     },
     drained(timeoutMs) {
       if (active + parked === 0) return Promise.resolve(true);

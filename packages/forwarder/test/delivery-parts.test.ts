@@ -101,6 +101,18 @@ describe('createInFlightWindow', () => {
     expect(window.size).toBe(3);
   });
 
+  it('lets a partition use the whole window when it is the only one the instance holds', async () => {
+    const window = createInFlightWindow(4, 2);
+    window.assigned(1);
+    for (let i = 0; i < 4; i++) expect(await window.acquire(0, 10)).toBe(true);
+    expect(await window.acquire(0, 10)).toBe(false); // the total still bounds it
+    for (let i = 0; i < 4; i++) window.release(0);
+    window.assigned(3); // ceil(4 / 3) = 2: the configured share again
+    expect(await window.acquire(0, 10)).toBe(true);
+    expect(await window.acquire(0, 10)).toBe(true);
+    expect(await window.acquire(0, 10)).toBe(false);
+  });
+
   it('lets a waiting retry give its slot to the next envelope, and take one back first', async () => {
     const window = createInFlightWindow(2, 2, 1);
     expect(await window.acquire(0, 10)).toBe(true);
