@@ -1,4 +1,10 @@
-import { createJsonLinesLogger, type Logger, prefixLogger, whileTopicUnknown } from '@faultline/contract';
+import {
+  createJsonLinesLogger,
+  type Logger,
+  prefixLogger,
+  sleep,
+  whileTopicUnknown,
+} from '@faultline/contract';
 import { Kafka, type logCreator, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
@@ -98,6 +104,10 @@ export function createAlertsService(
   let run: ActiveRun | undefined;
   // Activations and deactivations happen one at a time, in the order the group decided them.
   let switching = Promise.resolve();
+  /** Activations that failed in a row, for the backoff before the next. */
+  let failures = 0;
+  /** Cuts a rebuild's backoff short at stop(). */
+  const closing = new AbortController();
 
   /** What an active instance runs: fresh rules rebuilt from the topic, the book from the state topic. */
   interface ActiveRun {
@@ -116,6 +126,11 @@ export function createAlertsService(
     const pool = createObservePool();
     const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
     let stopped = false;
+    // KafkaJS restarts its consumer after most failures; one it gives up on would leave the active
+    // instance reading nothing, for good. The run is rebuilt instead.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !stopped) rebuild(`its consumer stopped: ${payload.error.message}`);
+    });
     const dispatcher = createTransitionDispatcher({
       book,
       notifier,
@@ -217,15 +232,39 @@ export function createAlertsService(
     };
   }
 
+  /** Activates, or on failure (the brokers away) says so and tries again after a backoff. */
+  async function tryActivate(): Promise<void> {
+    try {
+      run = await activate();
+      failures = 0;
+    } catch (error) {
+      failures++;
+      logger.error('could not become active; trying again', { error: (error as Error).message });
+      rebuild('activation failed');
+    }
+  }
+
+  /** Stops the active run and activates again after a backoff, while this instance is the active one. */
+  function rebuild(why: string): void {
+    switching = switching.then(async () => {
+      if (!stats.active) return;
+      if (run) {
+        logger.warn(`the active run stopped (${why}): rebuilding`);
+        const stopping = run;
+        run = undefined;
+        await stopping.stop();
+      }
+      await sleep(Math.min(1000 * 2 ** Math.max(0, failures - 1), 30_000), closing.signal);
+      if (stats.active && !run && !closing.signal.aborted) await tryActivate();
+    });
+  }
+
   const onLeadership = (active: boolean) => {
     switching = switching.then(async () => {
       stats.active = active;
       if (active && !run) {
         logger.info('this instance is the active one: rebuilding');
-        run = await activate().catch((error: Error) => {
-          logger.error('could not become active', { error: error.message });
-          return undefined;
-        });
+        await tryActivate();
       } else if (!active && run) {
         logger.info('another instance is active now: standing by');
         const stopping = run;
@@ -253,6 +292,7 @@ export function createAlertsService(
       await run?.tick();
     },
     async stop() {
+      closing.abort();
       await leadership?.stop();
       await switching;
       await producer?.disconnect().catch(() => undefined);

@@ -1,5 +1,5 @@
-import { whileTopicUnknown } from '@faultline/contract';
-import type { Kafka } from 'kafkajs';
+import { sleep, whileTopicUnknown } from '@faultline/contract';
+import type { Consumer, Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 
 export interface Leadership {
@@ -7,11 +7,18 @@ export interface Leadership {
   stop(): Promise<void>;
 }
 
+/** Waits before joining again after KafkaJS gave up: from 1 s, doubling, at most 30 s. */
+const REJOIN_MS = { first: 1_000, max: 30_000 };
+
 /**
  * One active instance per topic: every instance joins a group on a one-partition topic, and the
  * member the group gives that partition is the active one. When it stops (or dies and its
  * session times out), the group gives the partition to another member, which takes over.
  * `onChange` is called with each change, in order.
+ *
+ * A consumer KafkaJS will not restart (a crash with `restart: false`, as after a broker outage
+ * that outlasted its retries) is replaced by a new one: without that, an instance that lost its
+ * brokers for a while would stand by for good, and with every instance so, nothing would alert.
  */
 export async function joinLeadership(
   kafka: Kafka,
@@ -19,30 +26,62 @@ export async function joinLeadership(
   onChange: (active: boolean) => void,
 ): Promise<Leadership> {
   await ensureTopic(kafka, options.topic);
-  const consumer = kafka.consumer({
-    groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    heartbeatInterval: 1_000,
-  });
   let active = false;
+  let stopped = false;
+  let consumer: Consumer | undefined;
   const set = (next: boolean) => {
     if (next === active) return;
     active = next;
     onChange(next);
   };
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    set((payload.memberAssignment[options.topic] ?? []).includes(0));
-  });
-  consumer.on(consumer.events.CRASH, () => set(false));
-  await consumer.connect();
-  await whileTopicUnknown(() => consumer.subscribe({ topic: options.topic }));
-  await consumer.run({ eachMessage: async () => undefined });
+
+  async function join(): Promise<void> {
+    const current = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+    });
+    consumer = current;
+    current.on(current.events.GROUP_JOIN, ({ payload }) => {
+      set((payload.memberAssignment[options.topic] ?? []).includes(0));
+    });
+    current.on(current.events.CRASH, ({ payload }) => {
+      set(false);
+      if (!payload.restart) void rejoin(current);
+    });
+    await current.connect();
+    await whileTopicUnknown(() => current.subscribe({ topic: options.topic }));
+    await current.run({ eachMessage: async () => undefined });
+  }
+
+  async function rejoin(crashed: Consumer): Promise<void> {
+    await crashed.disconnect().catch(() => undefined);
+    for (
+      let wait = REJOIN_MS.first;
+      !stopped && consumer === crashed;
+      wait = Math.min(wait * 2, REJOIN_MS.max)
+    ) {
+      await sleep(wait);
+      if (stopped) return;
+      try {
+        await join();
+        return;
+      } catch {
+        // The brokers are still away: try again later.
+        await consumer?.disconnect().catch(() => undefined);
+        consumer = crashed;
+      }
+    }
+  }
+
+  await join();
   return {
     get active() {
       return active;
     },
     async stop() {
-      await consumer.disconnect().catch(() => undefined);
+      stopped = true;
+      await consumer?.disconnect().catch(() => undefined);
       set(false);
     },
   };
