@@ -1,4 +1,5 @@
 import {
+  backoffDelay,
   createJsonLinesLogger,
   type Logger,
   prefixLogger,
@@ -12,7 +13,7 @@ import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
 import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
-import { joinLeadership, type Leadership } from './leadership.js';
+import { joinLeadership, type Leadership, REJOIN_BACKOFF } from './leadership.js';
 import { lookbackOffsets } from './lookback-offsets.js';
 import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
@@ -254,7 +255,7 @@ export function createAlertsService(
         run = undefined;
         await stopping.stop();
       }
-      await sleep(Math.min(1000 * 2 ** Math.max(0, failures - 1), 30_000), closing.signal);
+      await sleep(backoffDelay(Math.max(0, failures - 1), REJOIN_BACKOFF), closing.signal);
       if (stats.active && !run && !closing.signal.aborted) await tryActivate();
     });
   }

@@ -1,4 +1,4 @@
-import { sleep, whileTopicUnknown } from '@faultline/contract';
+import { backoffDelay, sleep, whileTopicUnknown } from '@faultline/contract';
 import type { Consumer, Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 
@@ -8,7 +8,7 @@ export interface Leadership {
 }
 
 /** Waits before joining again after KafkaJS gave up: from 1 s, doubling, at most 30 s. */
-const REJOIN_MS = { first: 1_000, max: 30_000 };
+export const REJOIN_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 
 /**
  * One active instance per topic: every instance joins a group on a one-partition topic, and the
@@ -56,12 +56,8 @@ export async function joinLeadership(
 
   async function rejoin(crashed: Consumer): Promise<void> {
     await crashed.disconnect().catch(() => undefined);
-    for (
-      let wait = REJOIN_MS.first;
-      !stopped && consumer === crashed;
-      wait = Math.min(wait * 2, REJOIN_MS.max)
-    ) {
-      await sleep(wait);
+    for (let attempt = 0; !stopped; attempt++) {
+      await sleep(backoffDelay(attempt, REJOIN_BACKOFF));
       if (stopped) return;
       try {
         await join();
@@ -69,7 +65,6 @@ export async function joinLeadership(
       } catch {
         // The brokers are still away: try again later.
         await consumer?.disconnect().catch(() => undefined);
-        consumer = crashed;
       }
     }
   }
