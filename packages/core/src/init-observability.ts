@@ -16,6 +16,7 @@ import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 import { scrubTransport } from './scrub-transport.js';
 import { shareContextLineReads } from './share-context-line-reads.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
+import { throttleContextMemory } from './throttle-context-memory.js';
 
 /**
  * The handle of this process's one setup, shared by every copy of this module (the ESM build
@@ -211,15 +212,19 @@ type Integrations = Sentry.NodeOptions['integrations'];
 /**
  * The SDK's default integrations less those Faultline replaces (`removed`, by name), then the
  * user's own as the SDK would apply them (an array adds to or replaces defaults by name, so
- * `[Sentry.dedupeIntegration()]` brings Dedupe back; a function gets the defaults).
+ * `[Sentry.dedupeIntegration()]` brings Dedupe back; a function gets the defaults). Two defaults
+ * are wrapped for their cost in bursts and per transaction: ContextLines reads a file once for a
+ * burst, Context reads the memory figures at most once a second.
  */
 function composeIntegrations(user: Integrations, removed: ReadonlySet<string>): Integrations {
   return (defaults) => {
     const base = defaults
       .filter((integration) => !removed.has(integration.name))
-      .map((integration) =>
-        integration.name === 'ContextLines' ? shareContextLineReads(integration) : integration,
-      );
+      .map((integration) => {
+        if (integration.name === 'ContextLines') return shareContextLineReads(integration);
+        if (integration.name === 'Context') return throttleContextMemory(integration);
+        return integration;
+      });
     if (typeof user === 'function') return user(base);
     if (Array.isArray(user)) {
       return [...base.filter((d) => !user.some((u) => u.name === d.name)), ...user];
