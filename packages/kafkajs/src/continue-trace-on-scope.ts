@@ -6,12 +6,14 @@ import {
   type Scope,
   shouldContinueTrace,
 } from '@sentry/core';
+import { newTraceId } from './new-trace-id.js';
 
 /**
  * Sets the trace a message continues on a scope of its own, as `Sentry.continueTrace` would (the
  * producer's trace from `sentry-trace` / `baggage`, or a new trace; org id checks included), but
  * without the two async-context forks `continueTrace` costs: the caller has already forked a
- * scope for the message.
+ * scope for the message. Without headers, a trace the scope inherited and continues is kept, as
+ * `Sentry.withIsolationScope` keeps it; any other inherited trace is replaced by a new one.
  */
 export function continueTraceOnScope(
   client: Client | undefined,
@@ -19,10 +21,13 @@ export function continueTraceOnScope(
   sentryTrace: string | undefined,
   baggage: string | undefined,
 ): void {
-  // A fresh isolation scope already starts a new trace unless it inherited one to continue.
-  if (sentryTrace === undefined && !isContinuingTrace(scope.getPropagationContext())) return;
+  if (sentryTrace === undefined) {
+    if (!isContinuingTrace(scope.getPropagationContext())) {
+      scope.setPropagationContext({ traceId: newTraceId(), sampleRand: Math.random() });
+    }
+    return;
+  }
   const foreign =
-    sentryTrace !== undefined &&
     client !== undefined &&
     !shouldContinueTrace(client, baggageHeaderToDynamicSamplingContext(baggage)?.org_id);
   scope.setPropagationContext(
