@@ -123,17 +123,40 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
     return span;
   }
 
-  /** Runs the user's handler, settles the span, and hands a failure to the failure policy. */
-  async function settle(
+  /**
+   * Runs the user's handler, settles the span, and hands a failure to the failure policy. One
+   * reaction on the handler's promise rather than an async function: on Node 20 every promise
+   * made under a Sentry scope costs the async hooks of its AsyncLocalStorage three calls.
+   */
+  function settle(
     payload: EachMessagePayload,
     eachMessage: NonNullable<ConsumerRunConfig['eachMessage']>,
     span: Sentry.Span | undefined,
   ): Promise<void> {
+    let handled: Promise<void>;
     try {
-      await eachMessage(payload);
-      span?.setStatus(OK);
+      handled = eachMessage(payload);
     } catch (error) {
-      span?.setStatus(INTERNAL_ERROR);
+      return fail(payload, error, span);
+    }
+    return Promise.resolve(handled).then(
+      () => {
+        if (span) {
+          span.setStatus(OK);
+          span.end();
+        }
+      },
+      (error: unknown) => fail(payload, error, span),
+    );
+  }
+
+  async function fail(
+    payload: EachMessagePayload,
+    error: unknown,
+    span: Sentry.Span | undefined,
+  ): Promise<void> {
+    span?.setStatus(INTERNAL_ERROR);
+    try {
       const { topic, partition, message, heartbeat } = payload;
       await onFailure({ topic, partition, message, error, attempt: attemptOf(message), heartbeat });
     } finally {
