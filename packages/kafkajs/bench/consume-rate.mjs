@@ -3,6 +3,7 @@
 // integration removed, the consumer not instrumented: what the SDK's presence alone costs),
 // isolation (as sdk, each message run in Sentry.withIsolationScope and nothing else: the floor for
 // any instrumentation that gives each message its own scope),
+// wrapper (as sdk, the consumer wrapped by instrumentConsumer: the instrumentation alone),
 // faultline (as a service runs Faultline: initObservability, whose integrations leave Sentry's
 // kafkajs one out, and instrumentConsumer), sentry (Sentry.init with Sentry's own kafkajs
 // integration, no wrapper). RATE: the traces sample rate. Spans go to a transport that
@@ -45,7 +46,7 @@ const { instrumentConsumer } = await import('../dist/index.js');
 const groupId = `rate-${MODE}-${RATE}-${Date.now()}`;
 const kafka = new Kafka({ brokers: JSON.parse(BROKERS), logLevel: logLevel.NOTHING });
 let consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
-if (MODE === 'faultline') consumer = instrumentConsumer(consumer, { groupId });
+if (MODE === 'faultline' || MODE === 'wrapper') consumer = instrumentConsumer(consumer, { groupId });
 await consumer.connect();
 await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
 // PROFILE_DIR: write a CPU profile of the consumption there (for finding where the time goes).
