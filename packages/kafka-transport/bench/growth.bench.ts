@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '@faultline/spool';
 import { type KafkaBroker, startKafka, uniqueName } from '@faultline/testkit';
-import { createEnvelope, type Envelope } from '@sentry/core';
+import type { Envelope } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, bench, describe } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   makeKafkaTransport,
   toEnvelopeMessage,
 } from '../src/index.js';
+import { benchEnvelope } from './bench-envelope.js';
 
 // Growth: what an envelope costs as it grows, at 1 KB, 20 KB and 1 MB (0.95 MB: the transport's
 // maxMessageBytes is 1,000,000 and the topic's records carry headers), each beside its baseline
@@ -69,19 +70,7 @@ function hex(length: number): string {
 }
 
 function envelopeOf(bytes: number, i: number): Envelope {
-  const id = i.toString(16).padStart(32, '0');
-  return createEnvelope({ event_id: id, sent_at: new Date().toISOString() }, [
-    [
-      { type: 'event' },
-      {
-        event_id: id,
-        level: 'error',
-        platform: 'node',
-        exception: { values: [{ type: 'Error', value: `bench failure ${i}` }] },
-        extra: { blob: hex(Math.max(0, bytes - 300)) },
-      },
-    ],
-  ]) as Envelope;
+  return benchEnvelope(i, { extra: { blob: hex(Math.max(0, bytes - 300)) } });
 }
 
 for (const { label, bytes, count } of SIZES) {

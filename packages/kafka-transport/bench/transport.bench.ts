@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type KafkaBroker, runNodeScript, startKafka, uniqueName } from '@faultline/testkit';
-import { createEnvelope, type Envelope } from '@sentry/core';
+import type { Envelope } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, bench, describe } from 'vitest';
 import { type KafkaTransport, makeKafkaTransport } from '../src/index.js';
+import { benchEnvelope } from './bench-envelope.js';
 
 // The transport against a real broker, each figure beside its baseline in the same run:
 // 1. envelopes per second through the transport against raw KafkaJS sending the same bytes;
@@ -22,21 +23,9 @@ const BATCH = 1000;
 const INGEST_URL = 'http://127.0.0.1:9/api/1/envelope/?sentry_version=7&sentry_key=publickey';
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'faultline-bench-spool-'));
 
-const envelopes: Envelope[] = Array.from({ length: BATCH }, (_, i) => {
-  const id = i.toString(16).padStart(32, '0');
-  return createEnvelope({ event_id: id, sent_at: new Date().toISOString() }, [
-    [
-      { type: 'event' },
-      {
-        event_id: id,
-        level: 'error',
-        platform: 'node',
-        exception: { values: [{ type: 'Error', value: `bench failure ${i}` }] },
-        tags: { service: 'bench' },
-      },
-    ],
-  ]) as Envelope;
-});
+const envelopes: Envelope[] = Array.from({ length: BATCH }, (_, i) =>
+  benchEnvelope(i, { tags: { service: 'bench' } }),
+);
 
 const topicA = uniqueName('bench-raw');
 const topicB = uniqueName('bench-transport');
