@@ -27,8 +27,9 @@ export async function joinLeadership(
 ): Promise<Leadership> {
   await ensureTopic(kafka, options.topic);
   let active = false;
-  let stopped = false;
   let consumer: Consumer | undefined;
+  /** Cuts a rejoin's backoff short at stop(), so no timer holds the process for up to 30 s. */
+  const stopping = new AbortController();
   const set = (next: boolean) => {
     if (next === active) return;
     active = next;
@@ -56,11 +57,13 @@ export async function joinLeadership(
 
   async function rejoin(crashed: Consumer): Promise<void> {
     await crashed.disconnect().catch(() => undefined);
-    for (let attempt = 0; !stopped; attempt++) {
-      await sleep(backoffDelay(attempt, REJOIN_BACKOFF));
-      if (stopped) return;
+    for (let attempt = 0; ; attempt++) {
+      if (!(await sleep(backoffDelay(attempt, REJOIN_BACKOFF), stopping.signal))) return;
       try {
         await join();
+        // stop() came while this join was under way: it may have disconnected the consumer
+        // before the join connected it again.
+        if (stopping.signal.aborted) await consumer?.disconnect().catch(() => undefined);
         return;
       } catch {
         // The brokers are still away: try again later.
@@ -75,7 +78,7 @@ export async function joinLeadership(
       return active;
     },
     async stop() {
-      stopped = true;
+      stopping.abort();
       await consumer?.disconnect().catch(() => undefined);
       set(false);
     },
