@@ -201,8 +201,8 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, options: Ins
     if (eachMessage) {
       const handle = (payload: EachMessagePayload) => {
         // The message's isolation scope is forked here, and `withIsolationScope` forks the current
-        // scope under it. Without a scope given, it would also draw a new trace id that
-        // `continueTraceOnScope` replaces: a third of the per-message cost at low trace rates.
+        // scope under it. Without a scope given, it would also draw a trace id through Sentry's
+        // uuid4 (0.5-0.8 µs) that `continueTraceOnScope` then replaces.
         const inScope = () =>
           Sentry.withIsolationScope(Sentry.getIsolationScope().clone(), () =>
             processMessage(payload, eachMessage),
