@@ -9,6 +9,7 @@ import {
   proxyFor,
   proxyRoute,
 } from '@faultline/contract';
+import { createAbortRegistry } from './abort-registry.js';
 import { type AnswerTimeout, createAnswerTimeout } from './answer-timeout.js';
 
 // On the thread pool: a large body compressed here must not stall every other envelope in flight.
@@ -71,6 +72,7 @@ export function createPoster(options: {
   const targets = new WeakMap<URL, Target>();
   const tunnels = createTunnelCache({ keepAlive: true, maxSockets: options.maxSockets });
   const auths = new Map<string, string>();
+  const aborts = createAbortRegistry();
   const targetOf = (url: URL) => {
     let target = targets.get(url);
     if (!target) {
@@ -108,11 +110,11 @@ export function createPoster(options: {
       return new Promise((resolve, reject) => {
         let sentAt = 0;
         let answerTimer: NodeJS.Timeout | undefined;
+        let unlisten: (() => void) | undefined;
         const done = () => {
           clearTimeout(answerTimer);
-          signal?.removeEventListener('abort', abort);
+          unlisten?.();
         };
-        const abort = () => req.destroy(new Error('aborted: the forwarder is stopping'));
         const req = (target.https ? httpsRequest : httpRequest)(
           {
             hostname: target.hostname,
@@ -165,8 +167,8 @@ export function createPoster(options: {
           done();
           reject(error);
         });
-        if (signal?.aborted) abort();
-        else signal?.addEventListener('abort', abort, { once: true });
+        if (signal)
+          unlisten = aborts.add(signal, () => req.destroy(new Error('aborted: the forwarder is stopping')));
         req.end(payload);
       });
     },
