@@ -65,14 +65,15 @@ export type DeliverEnvelope = (
 export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
   const { figures, logger } = deps;
   // DSNs come from a small cache (inspect-envelope), so their endpoints can be kept beside them.
-  const endpoints = new WeakMap<DsnParts, URL>();
+  const endpoints = new WeakMap<DsnParts, { url: URL; upstream: string; dsnKey: string }>();
   const endpointOf = (dsn: DsnParts) => {
-    let url = endpoints.get(dsn);
-    if (!url) {
-      url = envelopeEndpoint(dsn, deps.upstream);
-      endpoints.set(dsn, url);
+    let endpoint = endpoints.get(dsn);
+    if (!endpoint) {
+      const url = envelopeEndpoint(dsn, deps.upstream);
+      endpoint = { url, upstream: url.origin, dsnKey: identity(dsn) };
+      endpoints.set(dsn, endpoint);
     }
-    return url;
+    return endpoint;
   };
 
   /** Kafka may be away: a dead letter is retried until it is written or the forwarder stops. */
@@ -107,10 +108,8 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
    * Any throw while handling one message (input no check foresaw, or a bug) ends with that
    * message dead-lettered as `internal`, so its offset finishes and the partition keeps moving.
    */
-  return async function deliver(origin, signal, slot = UNPARKED) {
-    try {
-      return await deliverOnce(origin, signal, slot);
-    } catch (error) {
+  return function deliver(origin, signal, slot = UNPARKED) {
+    return deliverOnce(origin, signal, slot).catch((error) => {
       const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
       logger.error('handling an envelope threw; dead-lettering it', {
         error: detail,
@@ -118,7 +117,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
         offset: origin.message.offset,
       });
       return deadLetter(origin, signal, 'internal', detail);
-    }
+    });
   };
 
   async function deliverOnce(
@@ -183,9 +182,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       figures.trimmedBreadcrumbs += trimming.trimmed;
       return trimming.body;
     };
-    const url = endpointOf(dsn);
-    const upstream = url.origin;
-    const dsnKey = identity(dsn);
+    const { url, upstream, dsnKey } = endpointOf(dsn);
     let current: InspectionOk = inspection;
     let body: Buffer | undefined;
 

@@ -87,8 +87,11 @@ export function createDeliveryLoop(deps: {
       };
       for (const message of batch.messages) {
         // Wait for room, heartbeating so the group keeps this partition while the ingest is slow.
-        while (!(await deps.window.acquire(partition, 1000))) {
-          if (halted() || !(await beat())) return;
+        // Room is taken without a promise when there is some: the usual case, once per message.
+        if (!deps.window.tryAcquire(partition)) {
+          while (!(await deps.window.acquire(partition, 1000))) {
+            if (halted() || !(await beat())) return;
+          }
         }
         if (halted() || (performance.now() - beatAt >= HEARTBEAT_EVERY_MS && !(await beat()))) {
           deps.window.release(partition);

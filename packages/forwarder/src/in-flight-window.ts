@@ -9,6 +9,8 @@
  * At most `max + maxParked` envelopes are held.
  */
 export interface InFlightWindow {
+  /** Takes a slot now if there is room and nobody waits for one; false otherwise. */
+  tryAcquire(partition: number): boolean;
   /** Resolves true once a slot is taken, false after `timeoutMs` without one (to heartbeat). */
   acquire(partition: number, timeoutMs: number): Promise<boolean>;
   /** Gives back the slot of a finished envelope; `parked` if it was parked when it finished. */
@@ -78,11 +80,13 @@ export function createInFlightWindow(max: number, perPartition: number, maxParke
     get size() {
       return active + parked;
     },
+    tryAcquire(partition) {
+      if (!hasRoom(partition) || waiters.length > 0 || resumers.length > 0) return false;
+      take(partition);
+      return true;
+    },
     acquire(partition, timeoutMs) {
-      if (hasRoom(partition) && waiters.length === 0 && resumers.length === 0) {
-        take(partition);
-        return Promise.resolve(true);
-      }
+      if (this.tryAcquire(partition)) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         const waiter = {
           partition,

@@ -66,14 +66,13 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
         : 'the envelope header names no DSN';
     return { kind: 'dead', reason: 'no_dsn', detail };
   }
-  const counts = items.map(countOf);
   if (value.length > limits.envelope) {
     return {
       kind: 'dead',
       reason: 'too_large',
       detail: `envelope of ${value.length} bytes > ${limits.envelope}`,
       dsn,
-      counts,
+      counts: items.map(countOf),
     };
   }
   const kept: EnvelopeItemBytes[] = [];
@@ -91,7 +90,7 @@ export function inspectEnvelope(value: Buffer, limits: SizeLimits, schemaHeader?
           reason: 'too_large',
           detail: `${type} item of ${size} bytes > ${limit}`,
           dsn,
-          counts,
+          counts: items.map(countOf),
         };
       }
       removed.push(countOf(item));

@@ -33,7 +33,7 @@ export interface Poster {
 const CLIENT = 'faultline-forwarder/0.1.0';
 
 /** Where one endpoint's requests go: worked out once per URL. */
-type Target = Omit<ProxyRoute, 'tunnel'> & { agent: Agent; https: boolean };
+type Target = Omit<ProxyRoute, 'tunnel'> & { agent: Agent; https: boolean; upstream: string };
 
 /**
  * HTTP(S) with keep-alive, authenticated as the SDK is (`X-Sentry-Auth` with the DSN's public
@@ -79,7 +79,12 @@ export function createPoster(options: {
       const https = url.protocol === 'https:';
       const proxy = options.proxy ? proxyFor(url, options.proxy.settings, options.proxy.explicit) : undefined;
       const { tunnel, ...route } = proxyRoute(url, proxy, tunnels);
-      target = { ...route, agent: tunnel ?? (https ? agents['https:'] : agents['http:']), https };
+      target = {
+        ...route,
+        agent: tunnel ?? (https ? agents['https:'] : agents['http:']),
+        https,
+        upstream: url.origin,
+      };
       targets.set(url, target);
     }
     return target;
@@ -94,83 +99,15 @@ export function createPoster(options: {
     return auth;
   };
   return {
-    async post(url, body, publicKey, signal) {
-      const compress = body.length > options.compressAboveBytes;
-      const payload = compress ? await gzip(body) : body;
-      const target = targetOf(url);
-      const headers: Record<string, string | number> = {
-        ...target.headers,
-        'content-type': 'application/x-sentry-envelope',
-        'content-length': payload.length,
-        'x-sentry-auth': authOf(publicKey),
-        'user-agent': CLIENT,
-      };
-      if (compress) headers['content-encoding'] = 'gzip';
-      const upstream = url.origin;
-      return new Promise((resolve, reject) => {
-        let sentAt = 0;
-        let answerTimer: NodeJS.Timeout | undefined;
-        let unlisten: (() => void) | undefined;
-        const done = () => {
-          clearTimeout(answerTimer);
-          unlisten?.();
-        };
-        const req = (target.https ? httpsRequest : httpRequest)(
-          {
-            hostname: target.hostname,
-            port: target.port,
-            path: target.path,
-            method: 'POST',
-            agent: target.agent,
-            timeout: options.timeoutMs,
-            headers,
-          },
-          (res) => {
-            clearTimeout(answerTimer);
-            const status = res.statusCode ?? 0;
-            if (sentAt > 0 && status >= 200 && status < 300)
-              answerTimeout.observe(upstream, performance.now() - sentAt);
-            res.resume();
-            res.on('end', () => {
-              done();
-              const header = (name: string) => {
-                const value = res.headers[name];
-                return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
-              };
-              resolve({
-                status,
-                retryAfter: header('retry-after'),
-                rateLimits: header('x-sentry-rate-limits'),
-              });
-            });
-            res.on('error', (error) => {
-              done();
-              reject(error);
-            });
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error(`no progress within ${options.timeoutMs} ms`)));
-        // Sent: from here the answer must come within what this upstream usually takes. Checked at
-        // least every second against the current estimate, so requests sent before anything was
-        // learned (the first of a run) do not wait out the ceiling.
-        const check = () => {
-          const elapsed = performance.now() - sentAt;
-          const limit = answerTimeout.timeoutFor(upstream);
-          if (elapsed >= limit) req.destroy(new Error(`no answer within ${Math.round(limit)} ms`));
-          else answerTimer = setTimeout(check, Math.min(limit - elapsed, 1000));
-        };
-        req.on('finish', () => {
-          sentAt = performance.now();
-          answerTimer = setTimeout(check, Math.min(answerTimeout.timeoutFor(upstream), 1000));
-        });
-        req.on('error', (error) => {
-          done();
-          reject(error);
-        });
-        if (signal)
-          unlisten = aborts.add(signal, () => req.destroy(new Error('aborted: the forwarder is stopping')));
-        req.end(payload);
-      });
+    post(url, body, publicKey, signal) {
+      if (body.length > options.compressAboveBytes)
+        return gzip(body).then((payload) => send(url, payload, true, publicKey, signal));
+      try {
+        return send(url, body, false, publicKey, signal);
+      } catch (error) {
+        // A header Node refuses, say: the caller counts a rejection as a failed attempt.
+        return Promise.reject(error);
+      }
     },
     close() {
       agents['http:'].destroy();
@@ -178,4 +115,88 @@ export function createPoster(options: {
       tunnels.close();
     },
   };
+
+  // Not async: most bodies are sent as they are, without a promise and a hop of their own.
+  function send(
+    url: URL,
+    payload: Buffer,
+    compress: boolean,
+    publicKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PostResult> {
+    const target = targetOf(url);
+    const headers: Record<string, string | number> = {
+      ...target.headers,
+      'content-type': 'application/x-sentry-envelope',
+      'content-length': payload.length,
+      'x-sentry-auth': authOf(publicKey),
+      'user-agent': CLIENT,
+    };
+    if (compress) headers['content-encoding'] = 'gzip';
+    const { upstream } = target;
+    return new Promise((resolve, reject) => {
+      let sentAt = 0;
+      let answerTimer: NodeJS.Timeout | undefined;
+      let unlisten: (() => void) | undefined;
+      const done = () => {
+        clearTimeout(answerTimer);
+        unlisten?.();
+      };
+      const req = (target.https ? httpsRequest : httpRequest)(
+        {
+          hostname: target.hostname,
+          port: target.port,
+          path: target.path,
+          method: 'POST',
+          agent: target.agent,
+          timeout: options.timeoutMs,
+          headers,
+        },
+        (res) => {
+          clearTimeout(answerTimer);
+          const status = res.statusCode ?? 0;
+          if (sentAt > 0 && status >= 200 && status < 300)
+            answerTimeout.observe(upstream, performance.now() - sentAt);
+          res.resume();
+          res.on('end', () => {
+            done();
+            const header = (name: string) => {
+              const value = res.headers[name];
+              return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+            };
+            resolve({
+              status,
+              retryAfter: header('retry-after'),
+              rateLimits: header('x-sentry-rate-limits'),
+            });
+          });
+          res.on('error', (error) => {
+            done();
+            reject(error);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no progress within ${options.timeoutMs} ms`)));
+      // Sent: from here the answer must come within what this upstream usually takes. Checked at
+      // least every second against the current estimate, so requests sent before anything was
+      // learned (the first of a run) do not wait out the ceiling.
+      const check = () => {
+        const elapsed = performance.now() - sentAt;
+        const limit = answerTimeout.timeoutFor(upstream);
+        if (elapsed >= limit) req.destroy(new Error(`no answer within ${Math.round(limit)} ms`));
+        else answerTimer = setTimeout(check, Math.min(limit - elapsed, 1000));
+      };
+      req.on('finish', () => {
+        sentAt = performance.now();
+        answerTimer = setTimeout(check, Math.min(answerTimeout.timeoutFor(upstream), 1000));
+      });
+      req.on('error', (error) => {
+        done();
+        reject(error);
+      });
+      if (signal)
+        unlisten = aborts.add(signal, () => req.destroy(new Error('aborted: the forwarder is stopping')));
+      req.end(payload);
+    });
+  }
 }

@@ -95,9 +95,24 @@ describe('createInFlightWindow', () => {
     expect(await window.acquire(0, 10)).toBe(false); // partition share full
     expect(await window.acquire(1, 10)).toBe(true);
     expect(await window.acquire(2, 10)).toBe(false); // total full
+    expect(window.tryAcquire(2)).toBe(false); // total full, without waiting
     const waiting = window.acquire(2, 1000);
     window.release(0);
     expect(await waiting).toBe(true);
+    expect(window.size).toBe(3);
+  });
+
+  it('takes a slot without a promise only when acquire would grant it at once', async () => {
+    const window = createInFlightWindow(4, 2);
+    expect(window.tryAcquire(0)).toBe(true);
+    expect(window.tryAcquire(0)).toBe(true);
+    expect(window.tryAcquire(0)).toBe(false); // partition share full
+    const queued = window.acquire(0, 1000);
+    // Partition 1 has room, but an envelope waits: taking a slot now would jump the queue.
+    expect(window.tryAcquire(1)).toBe(false);
+    window.release(0);
+    expect(await queued).toBe(true);
+    expect(window.tryAcquire(1)).toBe(true);
     expect(window.size).toBe(3);
   });
 
