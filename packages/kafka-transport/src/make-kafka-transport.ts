@@ -5,7 +5,7 @@ import {
   type KafkaTransportStats,
   sleep,
 } from '@faultline/contract';
-import { defaultSpoolDir } from '@faultline/spool';
+import { defaultSpoolDir, type Spool, type SpoolBatch } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
@@ -62,6 +62,13 @@ export function makeKafkaTransport(options: KafkaTransportOptions): KafkaTranspo
 interface Pending {
   message: Message & { value: Buffer };
   categories: DataCategory[];
+}
+
+/** A batch of the spool's backlog: where it was read, and its messages rebuilt. */
+interface BacklogBatch {
+  source: Spool;
+  read: SpoolBatch;
+  batch: Pending[];
 }
 
 function createKafkaTransport(
@@ -268,10 +275,37 @@ function createKafkaTransport(
     }
   }
 
+  /** The next batch of the backlog, read and rebuilt into messages; undefined when there is none. */
+  function readBacklog(): BacklogBatch | undefined {
+    // This process's own backlog first, then what a process that is gone left.
+    const source = spools.next();
+    if (!source || source.stats().records === 0) return undefined;
+    const read = source.read(batchSize, 1024 * 1024);
+    if (read.records.length === 0) return undefined;
+    const batch: Pending[] = [];
+    for (const value of read.records) {
+      const rebuilt = messageFromBytes(value);
+      if (rebuilt) batch.push(rebuilt);
+    }
+    return { source, read, batch };
+  }
+
   /** The one loop that talks to Kafka: fresh envelopes first, then the spool's backlog. */
   async function pump(): Promise<void> {
     if (pumping || closed) return;
     pumping = true;
+    // The backlog batch read while the previous one was on its way to Kafka, and the previous one
+    // once Kafka had it: its acknowledgement (a cursor file written and renamed) is made while
+    // the next batch is on its way. A crash in between sends that one batch again: at least once.
+    let prefetched: BacklogBatch | undefined;
+    let delivered: BacklogBatch | undefined;
+    const acknowledge = () => {
+      if (!delivered) return;
+      delivered.source.ack(delivered.read);
+      stats.drained += delivered.batch.length;
+      if (delivered.source === spools.adopted) spools.drainedSome();
+      delivered = undefined;
+    };
     try {
       while (!closed) {
         if (queue.length > 0) {
@@ -288,25 +322,34 @@ function createKafkaTransport(
           continue;
         }
         if (!connected || outage) break;
-        // This process's own backlog first, then what a process that is gone left.
-        const source = spools.next();
-        if (!source || source.stats().records === 0) break;
-        const backlog = source.read(batchSize, 1024 * 1024);
-        if (backlog.records.length === 0) break;
-        const batch: Pending[] = [];
-        for (const value of backlog.records) {
-          const rebuilt = messageFromBytes(value);
-          if (rebuilt) batch.push(rebuilt);
+        const current = prefetched ?? readBacklog();
+        prefetched = undefined;
+        if (!current) break;
+        if (current.batch.length === 0) {
+          // Nothing in it could be sent (no record was an envelope): acknowledged as it is.
+          acknowledge();
+          delivered = current;
+          continue;
         }
-        if (batch.length === 0 || (await sendToKafka(batch))) {
-          source.ack(backlog);
-          stats.drained += batch.length;
-          if (source === spools.adopted) spools.drainedSome();
+        const sending = sendToKafka(current.batch);
+        // While Kafka acknowledges, the previous batch is acknowledged to the spool and the next
+        // is read from disk and rebuilt: the round trip hides that work instead of adding to it.
+        // The send is encoded and written first: it runs in microtasks, before the immediate.
+        await new Promise((resolve) => setImmediate(resolve));
+        acknowledge();
+        if (queue.length === 0 && !closed) prefetched = readBacklog();
+        if (await sending) {
+          delivered = current;
         } else {
-          source.rewind();
+          // Read again from the first unacknowledged record: this batch and the one read ahead.
+          current.source.rewind();
+          prefetched?.source.rewind();
+          prefetched = undefined;
         }
       }
     } finally {
+      acknowledge();
+      prefetched?.source.rewind();
       pumping = false;
     }
     if (queue.length === 0 && !inFlight && idleWaiters.length > 0) {

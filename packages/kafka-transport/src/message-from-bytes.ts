@@ -1,4 +1,4 @@
-import { parseDsn, parseEnvelopeBytes } from '@faultline/contract';
+import { parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
 import { contractMessage, type EnvelopeMessage } from './envelope-message.js';
 
 /**
@@ -14,7 +14,7 @@ export function messageFromBytes(value: Buffer): EnvelopeMessage | undefined {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return contractMessage(value, {
     dsn,
-    projectId: (dsn && parseDsn(dsn)?.projectId) ?? '',
+    projectId: (dsn && parseDsnCached(dsn)?.projectId) ?? '',
     traceId: text(header.trace?.trace_id),
     eventId: text(header.event_id),
     types: parsed.items.map((item) => item.header.type),
