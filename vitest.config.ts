@@ -21,6 +21,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          globalSetup: ['packages/testkit/src/run-tmpdir.ts'],
           include: ['packages/*/test/**/*.test.ts'],
           exclude: ['packages/*/test/**/*.int.test.ts'],
           testTimeout: 10_000,
@@ -31,7 +32,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'examples/*/test/**/*.int.test.ts'],
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          // The run's own TMPDIR first: the broker and Bugsink keep their data under it too.
+          globalSetup: ['packages/testkit/src/run-tmpdir.ts', 'packages/testkit/src/global-setup.ts'],
           // One broker and one Bugsink on a shared 2-core machine: run the heavy files one at a time.
           fileParallelism: false,
           testTimeout: 60_000,

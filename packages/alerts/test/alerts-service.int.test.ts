@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fingerprintHash, silentLogger } from '@faultline/contract';
 import { createTopic, freePort, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
@@ -34,7 +36,7 @@ async function capture(topic: string, project: number, base: number, plan: Step[
       SENTRY_DSN: `http://publickey@127.0.0.1:9/${project}`,
       FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
       FAULTLINE_KAFKA_TOPIC: topic,
-      FAULTLINE_SPOOL_DIR: `/tmp/${uniqueName('alerts-spool')}`,
+      FAULTLINE_SPOOL_DIR: join(tmpdir(), uniqueName('alerts-spool')),
       FIXTURE_BASE: String(base),
       FIXTURE_PLAN: JSON.stringify(plan),
     },

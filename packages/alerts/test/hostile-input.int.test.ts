@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@faultline/contract';
 import {
@@ -48,7 +50,7 @@ describe('the alerts on hostile input', () => {
         SENTRY_DSN: 'http://publickey@127.0.0.1:9/42',
         FAULTLINE_KAFKA_BROKERS: brokers().join(','),
         FAULTLINE_KAFKA_TOPIC: topic,
-        FAULTLINE_SPOOL_DIR: `/tmp/${uniqueName('alerts-spool')}`,
+        FAULTLINE_SPOOL_DIR: join(tmpdir(), uniqueName('alerts-spool')),
         FIXTURE_BASE: String(base),
         FIXTURE_PLAN: JSON.stringify([
           ...[0, 1, 2, 3, 4, 5, 6, 7].map((minute) => ({ errors: 'steady', minute, count: 20 })),

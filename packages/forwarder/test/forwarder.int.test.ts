@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEAD_LETTER_HEADERS, silentLogger } from '@faultline/contract';
 import {
@@ -60,7 +62,7 @@ describe('forwarder end to end', () => {
         SENTRY_DSN: project.dsn,
         FAULTLINE_KAFKA_BROKERS: inject('kafkaBrokers').join(','),
         FAULTLINE_KAFKA_TOPIC: topic,
-        FAULTLINE_SPOOL_DIR: `/tmp/${uniqueName('forwarder-e2e-spool')}`,
+        FAULTLINE_SPOOL_DIR: join(tmpdir(), uniqueName('forwarder-e2e-spool')),
         FIXTURE_ERRORS: String(n),
       },
       timeoutMs: 60_000,
