@@ -1,5 +1,6 @@
 import { fingerprintHash, parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
 import type { Event } from '@sentry/core';
+import { notificationText as text } from './notification-text.js';
 
 /**
  * An error as the rules count it: `weight` is its true volume, the event itself plus the
@@ -34,8 +35,6 @@ export type Observation = ErrorObservation | DurationObservation;
 export const MAX_DROPPED_PER_EVENT = 1_000;
 /** Items larger than Sentry's event limit (Relay's `max_event_size`) are never ingested: not parsed. */
 const MAX_ITEM_BYTES = 1024 * 1024;
-/** Titles and releases are cut to this many characters (Sentry's own cap on a release). */
-const MAX_TEXT = 200;
 
 /**
  * What the rules need from one message of the envelope topic, or `undefined` when it cannot be
@@ -135,20 +134,4 @@ function seconds(value: unknown): number | undefined {
     return Number.isNaN(ms) ? undefined : ms;
   }
   return undefined;
-}
-
-/**
- * Text from an event, fit for a notification: a string (anything else is empty), without control
- * or direction-override characters, whitespace runs folded, at most 200 characters. Escaping for
- * each channel's markup happens in the channel.
- */
-function text(value: unknown): string {
-  if (typeof value !== 'string') return '';
-  const clean = value
-    .slice(0, MAX_TEXT * 4)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
 }
