@@ -33,8 +33,9 @@ const RATES = [0, 0.1, 1] as const;
 // neighbours than about the code. Rounds interleave the configurations so drift hits all alike.
 const best = new Map<string, number>();
 const failures: string[] = [];
-// Envelopes the transport was given, per configuration: the modes compared do the same work.
-const sent = new Map<string, number>();
+// Spans the transport was given, per configuration (and the envelopes that carried them): the
+// modes compared at a rate should trace the same share of messages.
+const sent = new Map<string, { envelopes: number; spans: number; traces: number }>();
 async function measure(mode: string, rate: number): Promise<void> {
   const result = await runNodeScript(fileURLToPath(new URL('./consume-rate.mjs', import.meta.url)), {
     env: {
@@ -49,7 +50,7 @@ async function measure(mode: string, rate: number): Promise<void> {
   });
   const { perSecond, sent: envelopes } = JSON.parse(result.stdout.trim().split('\n').at(-1) || '{}') as {
     perSecond?: number;
-    sent?: { envelopes: number };
+    sent?: { envelopes: number; spans: number; traces: number };
   };
   if (typeof perSecond !== 'number') {
     failures.push(`${mode} ${rate}: ${result.stderr.slice(-300)}`);
@@ -57,7 +58,7 @@ async function measure(mode: string, rate: number): Promise<void> {
   }
   const key = `${mode} ${rate}`;
   best.set(key, Math.max(best.get(key) ?? 0, perSecond));
-  if (envelopes) sent.set(key, envelopes.envelopes);
+  if (envelopes) sent.set(key, envelopes);
 }
 
 describe(`consume ${COUNT} messages (one process per configuration, best of ${ROUNDS})`, () => {
@@ -82,6 +83,10 @@ describe(`consume ${COUNT} messages (one process per configuration, best of ${RO
 afterAll(async () => {
   const raw = best.get('raw 0') ?? Number.NaN;
   const figure = (n: number | undefined) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en'));
+  const spansOf = (key: string) => {
+    const s = sent.get(key);
+    return s ? `${figure(s.spans)} (${figure(s.envelopes)}, ${figure(s.traces)})` : 'n/a';
+  };
   const sdk = best.get('sdk 0');
   const isolation = best.get('isolation 0');
   const wrapper = best.get('wrapper 0');
@@ -103,8 +108,8 @@ afterAll(async () => {
         `${((ours ?? Number.NaN) / raw).toFixed(2)} of raw${rate === 0 ? ' (aim: 0.50)' : ''}`,
       `Sentry's integration, rate ${String(rate).padEnd(4)}   ${figure(sentry).padStart(9)} msg/s  ` +
         `Faultline is ${((ours ?? Number.NaN) / (sentry ?? Number.NaN)).toFixed(2)}x this${rate === 1 ? ' (aim: 1.2x)' : ''}`,
-      `  envelopes sent: Faultline ${sent.get(`faultline ${rate}`) ?? 'n/a'}, Sentry's integration ` +
-        `${sent.get(`sentry ${rate}`) ?? 'n/a'}`,
+      `  spans sent (envelopes, traces): Faultline ${spansOf(`faultline ${rate}`)}, Sentry's integration ` +
+        `${spansOf(`sentry ${rate}`)}`,
     );
   }
   console.log(`kafkajs consumption, ${COUNT} messages, best of ${ROUNDS}:\n  ${lines.join('\n  ')}`);
