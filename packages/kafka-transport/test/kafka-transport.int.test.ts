@@ -250,38 +250,33 @@ describe('makeKafkaTransport killed while it drains a backlog', () => {
       FIXTURE_BROKERS: JSON.stringify(brokers),
       FIXTURE_TOPIC: topic,
       FIXTURE_SPOOL_DIR: dir,
+      FIXTURE_REPORT_EVERY_MS: '10',
     };
     let drainedAtKill = 0;
-    const first = await runNodeScript(
-      fileURLToPath(new URL('./fixtures/drain-until-killed.mjs', import.meta.url)),
-      {
-        env,
-        timeoutMs: 60_000,
-        onStdout: (text, child) => {
-          const drained = Number(/"drained":(\d+)/.exec(text.trim().split('\n').at(-1) ?? '')?.[1] ?? 0);
-          if (drained >= 2000 && drainedAtKill === 0) {
-            drainedAtKill = drained;
-            child.kill('SIGKILL');
-          }
-        },
+    const first = await runNodeScript(fileURLToPath(new URL('./fixtures/drain.mjs', import.meta.url)), {
+      env,
+      timeoutMs: 60_000,
+      onStdout: (text, child) => {
+        const drained = Number(/"drained":(\d+)/.exec(text.trim().split('\n').at(-1) ?? '')?.[1] ?? 0);
+        if (drained >= 2000 && drainedAtKill === 0) {
+          drainedAtKill = drained;
+          child.kill('SIGKILL');
+        }
       },
-    );
+    });
     expect(first.signal).toBe('SIGKILL');
     expect(drainedAtKill).toBeLessThan(total); // killed partway, not after the end
     // The next process of the service takes the slot over and drains the rest; stopped once its
     // spool is empty (every record acknowledged by Kafka, and recorded as sent).
     let last = '';
-    const second = await runNodeScript(
-      fileURLToPath(new URL('./fixtures/drain-until-killed.mjs', import.meta.url)),
-      {
-        env,
-        timeoutMs: 60_000,
-        onStdout: (text, child) => {
-          last = text.trim().split('\n').at(-1) ?? last;
-          if (/"inSpool":0,/.test(last)) child.kill('SIGKILL');
-        },
+    const second = await runNodeScript(fileURLToPath(new URL('./fixtures/drain.mjs', import.meta.url)), {
+      env,
+      timeoutMs: 60_000,
+      onStdout: (text, child) => {
+        last = text.trim().split('\n').at(-1) ?? last;
+        if (/"inSpool":0,/.test(last)) child.kill('SIGKILL');
       },
-    );
+    });
     expect(second.signal).toBe('SIGKILL');
     expect(last).toMatch(/"inSpool":0,/);
     // Ids collected as messages come (parsing all of them again per message would take minutes).
