@@ -307,6 +307,12 @@ function createKafkaTransport(
     let delivered: BacklogBatch | undefined;
     const acknowledge = () => {
       if (!delivered) return;
+      // Once closed, the spool's lock may be another process's: the batch is left to be sent
+      // again by whoever drains the slot next (at least once), not recorded here.
+      if (closed) {
+        delivered = undefined;
+        return;
+      }
       delivered.source.ack(delivered.read);
       stats.drained += delivered.batch.length;
       if (delivered.source === spools.adopted) spools.drainedSome();
