@@ -3,7 +3,7 @@
 // Python SDK with its DSN pointed at the intake. It prints what reached the topic, and exits
 // non-zero if the service's events are not all there. Without Python 3 it says so and exits 0.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,13 +25,14 @@ await createTopic(brokers, topic);
 // The DSN Sentry gave the project goes to the intake's allow-list; the service gets the same key
 // and project on the intake's host.
 const upstream = 'https://4a1f0c2e9b8d7e6f5a4b3c2d1e0f9a8b@o1.ingest.sentry.io/4242';
+const workDir = mkdtempSync(join(tmpdir(), 'example-intake-'));
 const intake = createIntake({
   brokers,
   topic,
   dsns: [upstream],
   port: 0,
   host: '127.0.0.1',
-  spool: { dir: join(mkdtempSync(join(tmpdir(), 'example-intake-')), 'spool') },
+  spool: { dir: join(workDir, 'spool') },
   logger: silentLogger,
 });
 await intake.start();
@@ -70,6 +71,7 @@ for (const { message, type, payload } of items(messages)) {
 }
 await intake.stop();
 await broker?.destroy();
+rmSync(workDir, { recursive: true, force: true });
 const ids = new Set(events(messages).map((e) => JSON.parse(e.payload).event_id));
 const missing = captured.filter((id) => !ids.has(id));
 console.log(

@@ -5,7 +5,7 @@
 //   service --Kafka transport--> Kafka --forwarder--> local sink (or SENTRY_DSN's project)
 //
 // Without Java the broker cannot run: the demo says so and shows the HTTP-only part.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printClosingTable, printIssues, sinkFigures } from './closing-table.mjs';
@@ -43,10 +43,13 @@ async function pipeline() {
   if (userDsn) say(`SENTRY_DSN is set: the forwarder delivers to ${new URL(dsn).host}`);
   const forwarder = await startForwarder(broker.brokers, dsn, say);
   cleanups.push(() => forwarder.stop());
+  const spoolDir = mkdtempSync(join(tmpdir(), 'faultline-demo-spool-'));
+  // Cleanups run last first: the directory goes after the service has stopped.
+  cleanups.push(async () => rmSync(spoolDir, { recursive: true, force: true }));
   const service = await startService({
     SENTRY_DSN: dsn,
     FAULTLINE_KAFKA_BROKERS: broker.brokers.join(','),
-    FAULTLINE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'faultline-demo-spool-')),
+    FAULTLINE_SPOOL_DIR: spoolDir,
     SENTRY_TRACES_SAMPLE_RATE: TRACES_SAMPLE_RATE,
   });
   cleanups.push(() => service.stop());
