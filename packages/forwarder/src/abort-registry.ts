@@ -15,30 +15,30 @@ export interface AbortRegistry {
 export function createAbortRegistry(): AbortRegistry {
   const bySignal = new WeakMap<AbortSignal, Set<() => void>>();
   const none = () => {};
+  /** The set of callbacks for a signal seen for the first time, behind its one listener. */
+  const listen = (signal: AbortSignal) => {
+    const waiting = new Set<() => void>();
+    bySignal.set(signal, waiting);
+    signal.addEventListener(
+      'abort',
+      () => {
+        bySignal.delete(signal);
+        for (const callback of waiting) callback();
+        waiting.clear();
+      },
+      { once: true },
+    );
+    return waiting;
+  };
   return {
     add(signal, onAbort) {
       if (signal.aborted) {
         onAbort();
         return none;
       }
-      let waiting = bySignal.get(signal);
-      if (!waiting) {
-        const set = new Set<() => void>();
-        waiting = set;
-        bySignal.set(signal, set);
-        signal.addEventListener(
-          'abort',
-          () => {
-            bySignal.delete(signal);
-            for (const callback of set) callback();
-            set.clear();
-          },
-          { once: true },
-        );
-      }
+      const waiting = bySignal.get(signal) ?? listen(signal);
       waiting.add(onAbort);
-      const set = waiting;
-      return () => set.delete(onAbort);
+      return () => waiting.delete(onAbort);
     },
   };
 }
