@@ -11,6 +11,11 @@ export function notificationText(value: unknown): string {
   // Most titles, levels and releases are short printable ASCII already: returned as they are,
   // without the two regular expressions (5 calls per error event, on the alerts' hot path).
   if (value.length <= MAX_TEXT && isPlainAscii(value)) return value;
+  return cleanText(value);
+}
+
+/** The cleaning itself, for any string: what the shortcut above must give the same as. */
+export function cleanText(value: string): string {
   const clean = value
     .slice(0, MAX_TEXT * 4)
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
