@@ -86,11 +86,13 @@ describe('pipelined delivery', () => {
 
   it('honours a 429 that arrives with hundreds in flight: no drop, no request to that DSN before the limit ends', async () => {
     const ingest = await double();
-    ingest.setDefaultReply({ delayMs: 100 });
-    // The 429 comes after 400 answers, once the forwarder's window has opened up (it grows with
-    // each success), so that it lands among hundreds in flight.
-    ingest.respondWith({ delayMs: 100 }, 400);
-    ingest.respondWith({ status: 429, delayMs: 100, headers: { 'retry-after': '2' } });
+    // Answers take 300 ms so that hundreds are in flight even when a busy machine dispatches only
+    // a few hundred a second (at 100 ms, a loaded CI run had 65 in flight when the 429 came).
+    ingest.setDefaultReply({ delayMs: 300 });
+    // The 429 comes after 400 answers, once the forwarder is in full flow, so that it lands among
+    // hundreds in flight.
+    ingest.respondWith({ delayMs: 300 }, 400);
+    ingest.respondWith({ status: 429, delayMs: 300, headers: { 'retry-after': '2' } });
     const topic = uniqueName('limited');
     const total = 1000;
     await produce(
@@ -113,11 +115,12 @@ describe('pipelined delivery', () => {
     const inFlightAtLimit = ingest.requests.filter(
       (r) => r.receivedAt <= limitAnswered && (r.answeredAt ?? Infinity) > limitAnswered,
     ).length;
+    console.log(`[429] in flight when the limit was answered: ${inFlightAtLimit}`);
     expect(inFlightAtLimit).toBeGreaterThanOrEqual(100);
     // Requests already on their way when the 429 was answered still arrive: the double and the
     // forwarder share this process's event loop, which shows them up to some tens of ms late.
     // After that, nothing for this DSN until the 2 s are over (a forwarder that ignored the
-    // limit would send thousands in that time: 256 in flight, 100 ms each).
+    // limit would send over a thousand in that time: 256 in flight, 300 ms each).
     const during = ingest.requests.filter(
       (r) => r.receivedAt > limitAnswered + 150 && r.receivedAt < limitAnswered + 1950,
     );
