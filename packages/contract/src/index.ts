@@ -61,6 +61,7 @@ export {
   SCHEMA_VERSION,
 } from './message-contract.js';
 export { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './presample.js';
+export { type ConsumerRetry, restartUnlessStopped } from './restart-unless-stopped.js';
 export { ConfigError, type ConfigProblem } from './settings/config-error.js';
 export {
   type Parsed,
