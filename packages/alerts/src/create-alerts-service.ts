@@ -3,6 +3,7 @@ import {
   createJsonLinesLogger,
   type Logger,
   prefixLogger,
+  restartUnlessStopped,
   sleep,
   whileTopicUnknown,
 } from '@faultline/contract';
@@ -125,8 +126,15 @@ export function createAlertsService(
     const future = stats.future;
     const book = createEpisodeBook();
     const pool = createObservePool();
-    const consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 500 });
     let stopped = false;
+    // Stopped for good when the run is: an outage that costs this instance its leadership also
+    // crashes this consumer, and KafkaJS would restart it after the stop (see restartUnlessStopped),
+    // a run nobody owns, taking partitions from the next one and committing what it skips.
+    const consumer = kafka.consumer({
+      groupId: config.groupId,
+      maxWaitTimeInMs: 500,
+      retry: restartUnlessStopped(() => stopped),
+    });
     // KafkaJS restarts its consumer after most failures; one it gives up on would leave the active
     // instance reading nothing, for good. The run is rebuilt instead.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -143,94 +151,116 @@ export function createAlertsService(
       isStopped: () => stopped,
     });
 
-    stats.caughtUp = false;
-    const restored = await restoreEpisodes(kafka, config.stateTopic, book);
-    const { starts, pending } = await lookbackOffsets(
-      kafka,
-      config.topic,
-      clock() - config.lookbackMinutes * 60_000,
-    );
-    const caughtUp = () => {
-      if (stats.caughtUp || pending.size > 0) return;
-      stats.caughtUp = true;
-      logger.info('active, rebuilt: evaluating', {
-        envelopes: stats.envelopes,
-        episodes: restored,
-        lookbackMinutes: config.lookbackMinutes,
-        parseWorkers: pool.workers,
+    // Each step of a rebuild at debug level: a rebuild that stalls says where.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      logger.debug('the active run joined its group', {
+        partitions: payload.memberAssignment[config.topic] ?? [],
       });
-    };
-
-    await consumer.connect();
-    await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
-    await consumer.run({
-      // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
-        const last = batch.messages.at(-1);
-        if (!last) return;
-        const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
-        if (!isRunning() || stopped) return;
-        // The whole batch through the rules, then its transitions in order: one hand-over per batch.
-        const transitions: AlertTransition[] = [];
-        const now = clock();
-        for (let observations of parsed) {
-          if (!observations) {
-            stats.unreadable++;
-            continue;
-          }
-          if (allowed && observations.some((o) => !allowed.has(o.project))) {
-            const kept = observations.filter((o) => allowed.has(o.project));
-            stats.notAllowed += observations.length - kept.length;
-            observations = kept;
-          }
-          stats.observations += observations.length;
-          let found: AlertTransition[];
-          try {
-            found = evaluator.observe(observations, now);
-          } catch (error) {
-            // Observations are checked values, so this is a bug: one message's worth is lost, not the stream.
-            stats.unreadable++;
-            logger.error('the rules could not count a message; skipped', { error: (error as Error).message });
-            continue;
-          }
-          if (found.length > 0) transitions.push(...found);
-        }
-        stats.late = late + evaluator.stats.late;
-        stats.future = future + evaluator.stats.future;
-        stats.envelopes += batch.messages.length;
-        if (transitions.length > 0) await dispatcher.handle(transitions);
-        resolveOffset(last.offset);
-        if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
-          pending.delete(batch.partition);
-          caughtUp();
-        }
-        await heartbeat();
-      },
     });
-    // The rules' windows are rebuilt from the lookback window, whatever the group committed.
-    for (const { partition, offset } of starts) {
-      consumer.seek({ topic: config.topic, partition, offset: String(offset) });
+
+    // A rebuild that fails part-way (the brokers away again) leaves nothing running: a consumer
+    // left behind would rejoin the group on KafkaJS's restart timer and split the partitions with
+    // the next attempt's.
+    try {
+      stats.caughtUp = false;
+      const restored = await restoreEpisodes(kafka, config.stateTopic, book);
+      logger.debug('episodes restored from the state topic', { episodes: restored });
+      const { starts, pending } = await lookbackOffsets(
+        kafka,
+        config.topic,
+        clock() - config.lookbackMinutes * 60_000,
+      );
+      logger.debug('lookback offsets found', { starts, pending: Object.fromEntries(pending) });
+      const caughtUp = () => {
+        if (stats.caughtUp || pending.size > 0) return;
+        stats.caughtUp = true;
+        logger.info('active, rebuilt: evaluating', {
+          envelopes: stats.envelopes,
+          episodes: restored,
+          lookbackMinutes: config.lookbackMinutes,
+          parseWorkers: pool.workers,
+        });
+      };
+
+      await consumer.connect();
+      await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
+      await consumer.run({
+        // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
+        partitionsConsumedConcurrently: 4,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+          const last = batch.messages.at(-1);
+          if (!last) return;
+          const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
+          if (!isRunning() || stopped) return;
+          // The whole batch through the rules, then its transitions in order: one hand-over per batch.
+          const transitions: AlertTransition[] = [];
+          const now = clock();
+          for (let observations of parsed) {
+            if (!observations) {
+              stats.unreadable++;
+              continue;
+            }
+            if (allowed && observations.some((o) => !allowed.has(o.project))) {
+              const kept = observations.filter((o) => allowed.has(o.project));
+              stats.notAllowed += observations.length - kept.length;
+              observations = kept;
+            }
+            stats.observations += observations.length;
+            let found: AlertTransition[];
+            try {
+              found = evaluator.observe(observations, now);
+            } catch (error) {
+              // Observations are checked values, so this is a bug: one message's worth is lost, not the stream.
+              stats.unreadable++;
+              logger.error('the rules could not count a message; skipped', {
+                error: (error as Error).message,
+              });
+              continue;
+            }
+            if (found.length > 0) transitions.push(...found);
+          }
+          stats.late = late + evaluator.stats.late;
+          stats.future = future + evaluator.stats.future;
+          stats.envelopes += batch.messages.length;
+          if (transitions.length > 0) await dispatcher.handle(transitions);
+          resolveOffset(last.offset);
+          if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
+            pending.delete(batch.partition);
+            caughtUp();
+          }
+          await heartbeat();
+        },
+      });
+      // The rules' windows are rebuilt from the lookback window, whatever the group committed.
+      for (const { partition, offset } of starts) {
+        consumer.seek({ topic: config.topic, partition, offset: String(offset) });
+      }
+      logger.debug('the active run is consuming from the lookback offsets');
+      caughtUp();
+      const tick = async () => {
+        if (!stats.caughtUp || stopped) return;
+        await dispatcher.retryFailed();
+        await dispatcher.handle(evaluator.tick(clock()));
+      };
+      const timer = setInterval(() => void tick(), config.tickMs);
+      timer.unref();
+      return {
+        tick,
+        async stop() {
+          stopped = true;
+          clearInterval(timer);
+          await dispatcher.idle();
+          await consumer.disconnect().catch(() => undefined);
+          await pool.close();
+          stats.caughtUp = false;
+        },
+      };
+    } catch (error) {
+      stopped = true;
+      await consumer.disconnect().catch(() => undefined);
+      await pool.close();
+      throw error;
     }
-    caughtUp();
-    const tick = async () => {
-      if (!stats.caughtUp || stopped) return;
-      await dispatcher.retryFailed();
-      await dispatcher.handle(evaluator.tick(clock()));
-    };
-    const timer = setInterval(() => void tick(), config.tickMs);
-    timer.unref();
-    return {
-      tick,
-      async stop() {
-        stopped = true;
-        clearInterval(timer);
-        await dispatcher.idle();
-        await consumer.disconnect().catch(() => undefined);
-        await pool.close();
-        stats.caughtUp = false;
-      },
-    };
   }
 
   /** Activates, or on failure (the brokers away) says so and tries again after a backoff. */
@@ -306,7 +336,8 @@ function kafkaLogs(logger: Logger): logCreator {
     ({ namespace, level, log }) => {
       // A refused login reaches the user once, as start()'s error (KafkaJS logs it twice more).
       if (level <= logLevel.WARN && !/authentication failed/i.test(String(log.message))) {
-        logger.warn(`${namespace}: ${log.message}`);
+        // The group says which consumer it was: the leadership's, the active run's or a restore's.
+        logger.warn(`${namespace}: ${log.message}`, log.groupId ? { groupId: log.groupId } : undefined);
       }
     };
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep, whileTopicUnknown } from '@faultline/contract';
+import { backoffDelay, restartUnlessStopped, sleep, whileTopicUnknown } from '@faultline/contract';
 import type { Consumer, Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 
@@ -37,10 +37,12 @@ export async function joinLeadership(
   };
 
   async function join(): Promise<void> {
-    const current = kafka.consumer({
+    const current: Consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      // Not restarted once stopped or replaced: it would hold the partition as a second member.
+      retry: restartUnlessStopped(() => stopping.signal.aborted || consumer !== current),
     });
     consumer = current;
     current.on(current.events.GROUP_JOIN, ({ payload }) => {

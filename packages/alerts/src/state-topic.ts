@@ -1,4 +1,4 @@
-import { whileTopicUnknown } from '@faultline/contract';
+import { restartUnlessStopped, whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 import type { EpisodeBook, EpisodeRecord } from './episode-book.js';
@@ -21,12 +21,21 @@ export async function restoreEpisodes(kafka: Kafka, topic: string, book: Episode
   );
   if (pending.size === 0) return 0;
   // A group of its own each time: KafkaJS reads a topic whole only through a group.
-  const consumer = kafka.consumer({ groupId: `faultline-alerts-state-${process.pid}-${Date.now()}` });
+  let done = false;
+  const consumer = kafka.consumer({
+    groupId: `faultline-alerts-state-${process.pid}-${Date.now()}`,
+    retry: restartUnlessStopped(() => done),
+  });
   let restored = 0;
   await consumer.connect();
   try {
     await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: true }));
     await new Promise<void>((resolve, reject) => {
+      // run() resolves once started; a crash KafkaJS will not restart from is only an event, and
+      // without this the restore (and the activation waiting for it) would wait for good.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(payload.error);
+      });
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
@@ -42,6 +51,7 @@ export async function restoreEpisodes(kafka: Kafka, topic: string, book: Episode
         .catch(reject);
     });
   } finally {
+    done = true;
     await consumer.disconnect();
   }
   return restored;

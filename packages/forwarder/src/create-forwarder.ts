@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { foldKafkaLogs, proxySettingsFromEnv } from '@faultline/contract';
+import { foldKafkaLogs, proxySettingsFromEnv, restartUnlessStopped } from '@faultline/contract';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
 import { createEnvelopeDelivery } from './deliver-envelope.js';
@@ -103,6 +103,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     rebalanceTimeout: Math.max(config.sessionTimeoutMs, 15_000),
     // Topic settings (partitions, retention) are the operator's: never create it by reading it.
     allowAutoTopicCreation: false,
+    // A crash that comes with stop() must not start the consumer again after it (see restartUnlessStopped).
+    retry: restartUnlessStopped(() => stopping.signal.aborted),
   });
   const stopping = new AbortController();
   // Aborts the requests still on the wire once the stop's grace is over.

@@ -1,4 +1,4 @@
-import { whileTopicUnknown } from '@faultline/contract';
+import { restartUnlessStopped, whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import type { DeliverEnvelope } from './deliver-envelope.js';
 import { createInFlightWindow } from './in-flight-window.js';
@@ -50,7 +50,12 @@ export async function replayWindow(deps: {
   const progress: ReplayProgress = { done: 0, total: replayTotal(ranges), rate: 0, etaSeconds: 0 };
   if (progress.total === 0) return progress;
 
-  const consumer = kafka.consumer({ groupId: `${deps.groupId}-replay-${Date.now()}`, maxWaitTimeInMs: 1000 });
+  let done = false;
+  const consumer = kafka.consumer({
+    groupId: `${deps.groupId}-replay-${Date.now()}`,
+    maxWaitTimeInMs: 1000,
+    retry: restartUnlessStopped(() => done),
+  });
   const inFlight = createInFlightWindow(deps.maxInFlight, deps.maxInFlight);
   const started = Date.now();
   await consumer.connect();
@@ -58,6 +63,10 @@ export async function replayWindow(deps: {
     await whileTopicUnknown(() => consumer.subscribe({ topic, fromBeginning: true }));
     await new Promise<void>((resolve, reject) => {
       deps.signal.addEventListener('abort', () => resolve(), { once: true });
+      // run() resolves once started: a crash KafkaJS will not restart from ends the replay here.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(payload.error);
+      });
       const finished = () => {
         progress.done++;
         const seconds = (Date.now() - started) / 1000;
@@ -96,6 +105,7 @@ export async function replayWindow(deps: {
     });
     await inFlight.drained(30_000);
   } finally {
+    done = true;
     await consumer.disconnect();
   }
   return progress;
