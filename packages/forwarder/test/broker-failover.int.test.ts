@@ -192,6 +192,95 @@ describe('a three-broker cluster losing the leader of the envelope topic mid-str
   }, 300_000);
 });
 
+describe('a three-broker cluster losing the group coordinator under an active alerts service', () => {
+  it('the alerts service reads on, and the run it stopped on the way does not come back as a second member of its group', async () => {
+    // Every group here has one coordinator, the leader of __consumer_offsets (one partition in the
+    // test cluster). Killing it fails the leadership's and the active run's consumers together:
+    // the instance stands by while KafkaJS is handling its run consumer's crash, and KafkaJS 2.2.4
+    // restarts a consumer stopped at that moment (see restartUnlessStopped).
+    const topic = uniqueName('coordinator');
+    await createTopic(cluster.brokers, topic, 2, { 'min.insync.replicas': '2' });
+    const groupId = uniqueName('coordinator-alerts');
+    const alertsLog = collectingLogger();
+    const alerts = createAlertsService(
+      {
+        brokers: cluster.brokers,
+        topic,
+        groupId,
+        stateTopic: uniqueName('coordinator-alerts-state'),
+        dryRun: true,
+        logger: alertsLog.logger,
+      },
+      {},
+    );
+    await alerts.start();
+    await waitUntil(() => alerts.stats.active || undefined, { what: 'the alerts service active' });
+
+    // A steady stream of envelopes through the outage; a send KafkaJS gives up on is tried again.
+    const kafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    let streaming = true;
+    const stream = (async () => {
+      for (let i = 0; streaming; i++) {
+        const value = Buffer.from(`{"event_id":"${String(i).padStart(32, '0')}"}\n{"type":"event"}\n{}`);
+        await producer.send({ topic, messages: [{ value }] }).catch(() => sleep(200));
+        await sleep(10);
+      }
+    })();
+    await sleep(2000);
+
+    const coordinator = await cluster.leaderOf('__consumer_offsets', 0);
+    const node = cluster.nodes.find((n) => n.id === coordinator);
+    if (!node) throw new Error(`no node ${coordinator}`);
+    await node.kill();
+    await waitUntil(() => alertsLog.lines.some((l) => l.includes('standing by')) || undefined, {
+      what: 'the instance to lose its leadership with the coordinator',
+      timeoutMs: 60_000,
+    });
+    await sleep(10_000);
+    await node.start();
+    await sleep(3000);
+    streaming = false;
+    await stream;
+    await producer.disconnect();
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const onTopic = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+      await waitUntil(() => alerts.stats.envelopes >= onTopic || undefined, {
+        what: `the alerts service to read all ${onTopic} messages`,
+        timeoutMs: 120_000,
+        describeFailure: () =>
+          `alerts stats ${JSON.stringify(alerts.stats)}; its log:\n${alertsLog.lines.slice(-80).join('\n')}`,
+      });
+      // One member reads the envelope topic for this group: the active run. A member that died
+      // in the outage without leaving is gone once its session (30 s) times out.
+      const members = async () => (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0;
+      let last = 0;
+      await waitUntil(
+        async () => {
+          last = await members();
+          return last === 1 || undefined;
+        },
+        {
+          what: 'one member in the alerts group',
+          timeoutMs: 60_000,
+          intervalMs: 1000,
+          describeFailure: () => `${last} members; the alerts log:\n${alertsLog.lines.slice(-80).join('\n')}`,
+        },
+      );
+      console.log(
+        `[coordinator] node ${coordinator} killed; ${onTopic} messages on the topic, alerts read ${alerts.stats.envelopes}, ${last} member in its group`,
+      );
+    } finally {
+      await admin.disconnect();
+      await alerts.stop();
+    }
+  }, 300_000);
+});
+
 function collectingLogger() {
   const lines: string[] = [];
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
