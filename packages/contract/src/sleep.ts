@@ -1,18 +1,22 @@
+import { onAbort } from './on-abort.js';
+
 /**
  * Waits `ms`; resolves true when the time passed, false at once when `signal` aborts (so a
- * stopping service never waits out a backoff). The one sleep every package uses.
+ * stopping service never waits out a backoff). The one sleep every package uses; sleeps on one
+ * signal share its one listener (see onAbort).
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
+      cancel?.();
       resolve(true);
     }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', abort, { once: true });
+    const cancel = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          resolve(false);
+        })
+      : undefined;
   });
 }

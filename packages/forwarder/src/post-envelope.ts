@@ -4,12 +4,12 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import {
   createTunnelCache,
+  onAbort,
   type ProxyRoute,
   type ProxySettings,
   proxyFor,
   proxyRoute,
 } from '@faultline/contract';
-import { createAbortRegistry } from './abort-registry.js';
 import { type AnswerTimeout, createAnswerTimeout } from './answer-timeout.js';
 
 // On the thread pool: a large body compressed here must not stall every other envelope in flight.
@@ -72,7 +72,6 @@ export function createPoster(options: {
   const targets = new WeakMap<URL, Target>();
   const tunnels = createTunnelCache({ keepAlive: true, maxSockets: options.maxSockets });
   const auths = new Map<string, string>();
-  const aborts = createAbortRegistry();
   const targetOf = (url: URL) => {
     let target = targets.get(url);
     if (!target) {
@@ -195,7 +194,7 @@ export function createPoster(options: {
         reject(error);
       });
       if (signal)
-        unlisten = aborts.add(signal, () => req.destroy(new Error('aborted: the forwarder is stopping')));
+        unlisten = onAbort(signal, () => req.destroy(new Error('aborted: the forwarder is stopping')));
       req.end(payload);
     });
   }

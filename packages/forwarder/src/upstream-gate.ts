@@ -1,4 +1,4 @@
-import { backoffDelay } from '@faultline/contract';
+import { backoffDelay, onAbort } from '@faultline/contract';
 
 /** Where an upstream stands: taking requests, refusing them, or letting one probe through. */
 export type UpstreamStatus = 'open' | 'closed' | 'probing';
@@ -269,15 +269,15 @@ export function createUpstreamGate(options: UpstreamGateOptions): UpstreamGate {
       if (signal.aborted) return Promise.resolve(undefined);
       return new Promise<UpstreamPermit | undefined>((resolve) => {
         const grant = (p: UpstreamPermit) => {
-          signal.removeEventListener('abort', abort);
+          cancel();
           resolve(p);
         };
-        const abort = () => {
+        // Waiters share the stop signal's one listener: a storm parks hundreds here (see onAbort).
+        const cancel = onAbort(signal, () => {
           const i = s.waiters.indexOf(grant);
           if (i >= 0) s.waiters.splice(i, 1);
           resolve(undefined);
-        };
-        signal.addEventListener('abort', abort, { once: true });
+        });
         s.waiters.push(grant);
         wake(upstream, s);
       });

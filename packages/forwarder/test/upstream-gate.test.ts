@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUpstreamGate, type UpstreamChange, type UpstreamPermit } from '../src/index.js';
 
@@ -19,6 +20,20 @@ describe('createUpstreamGate', () => {
     for (let i = 0; i < n; i++) permits.push((await gate.acquire('u', signal)) as UpstreamPermit);
     return permits;
   };
+
+  it('parks 300 waiters behind one listener on the stop signal; all get nothing when it fires, and a grant removes its own', async () => {
+    const gate = gateOf(1);
+    const stop = new AbortController();
+    const [held] = await take(gate, 1);
+    const waiting = Array.from({ length: 300 }, () => gate.acquire('u', stop.signal));
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
+    gate.release(held as UpstreamPermit, 'success');
+    const first = (await waiting[0]) as UpstreamPermit;
+    expect(first.upstream).toBe('u');
+    stop.abort();
+    expect(await Promise.all(waiting.slice(1))).toEqual(Array(299).fill(undefined));
+    expect(gate.snapshot().u?.inFlight).toBe(1);
+  });
 
   it('keeps an upstream open when a few fast 503s complete before the slow successes started beside them', async () => {
     const gate = gateOf(256);
