@@ -5,6 +5,7 @@ import {
   prefixLogger,
   restartUnlessStopped,
   sleep,
+  stoppedConsumerError,
   whileTopicUnknown,
 } from '@faultline/contract';
 import { Kafka, type logCreator, logLevel, type Producer, type SASLOptions } from 'kafkajs';
@@ -187,11 +188,16 @@ export function createAlertsService(
       await consumer.run({
         // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
         partitionsConsumedConcurrently: 4,
+        // A batch is resolved once counted (below), never because the handler returned.
+        eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
+          if (stopped) throw stoppedConsumerError();
           const last = batch.messages.at(-1);
           if (!last) return;
           const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
-          if (!isRunning() || stopped) return;
+          // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
+          if (!isRunning()) return;
+          if (stopped) throw stoppedConsumerError();
           // The whole batch through the rules, then its transitions in order: one hand-over per batch.
           const transitions: AlertTransition[] = [];
           const now = clock();
@@ -249,8 +255,10 @@ export function createAlertsService(
         async stop() {
           stopped = true;
           clearInterval(timer);
-          await dispatcher.idle();
+          // Disconnected in the same tick as `stopped` is set: a batch KafkaJS would start after it
+          // meets the handler's stopped check, which ends a consumer (see stoppedConsumerError).
           await consumer.disconnect().catch(() => undefined);
+          await dispatcher.idle();
           await pool.close();
           stats.caughtUp = false;
         },

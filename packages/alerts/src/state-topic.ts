@@ -1,4 +1,4 @@
-import { restartUnlessStopped, whileTopicUnknown } from '@faultline/contract';
+import { restartUnlessStopped, stoppedConsumerError, whileTopicUnknown } from '@faultline/contract';
 import type { Kafka } from 'kafkajs';
 import { ensureTopic } from './ensure-topic.js';
 import type { EpisodeBook, EpisodeRecord } from './episode-book.js';
@@ -39,6 +39,7 @@ export async function restoreEpisodes(kafka: Kafka, topic: string, book: Episode
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
+            if (done) throw stoppedConsumerError();
             const key = message.key?.toString();
             if (key && message.value) {
               book.restore(key, JSON.parse(message.value.toString('utf8')) as EpisodeRecord);

@@ -62,7 +62,7 @@ export {
 } from './message-contract.js';
 export { onAbort } from './on-abort.js';
 export { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './presample.js';
-export { type ConsumerRetry, restartUnlessStopped } from './restart-unless-stopped.js';
+export { type ConsumerRetry, restartUnlessStopped, stoppedConsumerError } from './restart-unless-stopped.js';
 export { ConfigError, type ConfigProblem } from './settings/config-error.js';
 export {
   type Parsed,

@@ -26,3 +26,19 @@ export function restartUnlessStopped(
     restartOnFailure: async (error) => !isStopped() && (asked ? await asked(error) : true),
   };
 }
+
+/**
+ * What a consumer's handler throws when it is called after its owner stopped the consumer.
+ *
+ * Why: `restartUnlessStopped` covers a stop that comes while KafkaJS handles a crash. A stop that
+ * comes once KafkaJS's restart has begun (the timer fired, the consumer is joining its group) is
+ * worse: KafkaJS 2.2.4 drops its own handle on the consumer it is starting, which then joins,
+ * reads, and can no longer be disconnected. Its handler is the one place left to end it: KafkaJS
+ * does not retry an error marked `retriable: false`, nor restart after one, and commits nothing
+ * the handler did not resolve. The group drops the member when its session times out.
+ */
+export function stoppedConsumerError(): Error {
+  return Object.assign(new Error('called after its owner stopped this consumer: ending it'), {
+    retriable: false,
+  });
+}
