@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restartUnlessStopped } from '../src/index.js';
+import { restartUnlessStopped, stoppedConsumerError } from '../src/index.js';
 
 // The KafkaJS behaviour it guards against is shown against a real broker in
 // packages/alerts/test/restart-unless-stopped.int.test.ts; here, only how the option is composed.
@@ -32,5 +32,11 @@ describe('restartUnlessStopped', () => {
     stopped = true;
     expect(await retry.restartOnFailure?.(error)).toBe(false);
     expect(asked).toHaveLength(1);
+  });
+
+  it('stoppedConsumerError is an error KafkaJS will not retry (retriable: false)', () => {
+    const error = stoppedConsumerError();
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error & { retriable?: boolean }).retriable).toBe(false);
   });
 });
