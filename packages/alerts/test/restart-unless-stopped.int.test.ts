@@ -36,27 +36,43 @@ async function crashAndStop(guarded: boolean): Promise<{ joins: () => number; re
     maxWaitTimeInMs: 100,
     retry: guarded ? restartUnlessStopped(() => stopped, retry) : retry,
   });
-  consumers.push(consumer);
   let joins = 0;
-  let restart: boolean | undefined;
   consumer.on(consumer.events.GROUP_JOIN, () => joins++);
+  const restart = await runUntilCrash(kafka, consumer, topic, async () => {
+    throw new Error('injected: the handler fails until KafkaJS gives up');
+  });
+  await stopping;
+  return { joins: () => joins, restarted: restart };
+}
+
+/**
+ * Runs `eachMessage` on `topic` from its start, writes one message there, and resolves with the
+ * `restart` of the consumer's crash once it comes.
+ */
+async function runUntilCrash(
+  kafka: Kafka,
+  consumer: Consumer,
+  topic: string,
+  eachMessage: () => Promise<void>,
+): Promise<boolean> {
+  consumers.push(consumer);
+  let restart: boolean | undefined;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     restart = payload.restart;
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async () => {
-      throw new Error('injected: the handler fails until KafkaJS gives up');
-    },
-  });
+  await consumer.run({ eachMessage });
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic, messages: [{ value: 'x' }] });
   await producer.disconnect();
-  await waitUntil(() => restart !== undefined || undefined, { what: 'the crash', timeoutMs: 30_000 });
-  await stopping;
-  return { joins: () => joins, restarted: restart === true };
+  // Boxed: waitUntil reads `false` as "not yet".
+  const crashed = await waitUntil(() => (restart === undefined ? undefined : { restart }), {
+    what: 'the consumer to crash',
+    timeoutMs: 30_000,
+  });
+  return crashed.restart;
 }
 
 describe('restartUnlessStopped', () => {
@@ -96,27 +112,10 @@ describe('stoppedConsumerError', () => {
       sessionTimeout: 6000,
       heartbeatInterval: 500,
     });
-    consumers.push(consumer);
     let calls = 0;
-    let restart: boolean | undefined;
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      restart = payload.restart;
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async () => {
-        calls++;
-        throw stoppedConsumerError();
-      },
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ value: 'x' }, { value: 'y' }] });
-    await producer.disconnect();
-    await waitUntil(() => restart !== undefined || undefined, {
-      what: 'the consumer to end',
-      timeoutMs: 30_000,
+    const restart = await runUntilCrash(kafka, consumer, topic, async () => {
+      calls++;
+      throw stoppedConsumerError();
     });
     expect(restart).toBe(false);
     const admin = kafka.admin();
