@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { foldKafkaLogs, proxySettingsFromEnv, restartUnlessStopped } from '@faultline/contract';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
@@ -107,11 +106,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     retry: restartUnlessStopped(() => stopping.signal.aborted),
   });
   const stopping = new AbortController();
-  // Aborts the requests still on the wire once the stop's grace is over.
+  // Aborts the requests still on the wire once the stop's grace is over. Requests, and envelopes
+  // waiting for a limit, a retry or an upstream slot, share one listener on each (onAbort).
   const cutting = new AbortController();
-  setMaxListeners(0, cutting.signal);
-  // Every envelope waiting for a limit, a retry or an upstream slot listens for the stop.
-  setMaxListeners(0, stopping.signal);
   const outcomes = createOutcomeReporter({
     poster,
     upstream: config.upstream,
