@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAlertsService } from '@faultline/alerts';
+import { type AlertsService, createAlertsService } from '@faultline/alerts';
 import { silentLogger } from '@faultline/contract';
 import {
   createIngestDouble,
@@ -171,8 +171,7 @@ describe('a three-broker cluster losing the leader of the envelope topic mid-str
       // An active run whose consumer KafkaJS gave up on during the outage is rebuilt after a
       // backoff and reads the lookback window again: allow for that on a shared machine.
       timeoutMs: 120_000,
-      describeFailure: () =>
-        `alerts stats ${JSON.stringify(alerts.stats)}; its log:\n${alertsLog.lines.slice(-80).join('\n')}`,
+      describeFailure: () => alertsReport(alerts, alertsLog),
     });
 
     await forwarder.stop();
@@ -196,8 +195,9 @@ describe('a three-broker cluster losing the group coordinator under an active al
   it('the alerts service reads on, and the run it stopped on the way does not come back as a second member of its group', async () => {
     // Every group here has one coordinator, the leader of __consumer_offsets (one partition in the
     // test cluster). Killing it fails the leadership's and the active run's consumers together:
-    // the instance stands by while KafkaJS is handling its run consumer's crash, and KafkaJS 2.2.4
-    // restarts a consumer stopped at that moment (see restartUnlessStopped).
+    // the instance stands by while KafkaJS is handling its run consumer's crash, or restarting it,
+    // and KafkaJS 2.2.4 can start a consumer stopped at either moment again (see
+    // restartUnlessStopped and stoppedConsumerError).
     const topic = uniqueName('coordinator');
     await createTopic(cluster.brokers, topic, 2, { 'min.insync.replicas': '2' });
     const groupId = uniqueName('coordinator-alerts');
@@ -252,8 +252,7 @@ describe('a three-broker cluster losing the group coordinator under an active al
       await waitUntil(() => alerts.stats.envelopes >= onTopic || undefined, {
         what: `the alerts service to read all ${onTopic} messages`,
         timeoutMs: 120_000,
-        describeFailure: () =>
-          `alerts stats ${JSON.stringify(alerts.stats)}; its log:\n${alertsLog.lines.slice(-80).join('\n')}`,
+        describeFailure: () => alertsReport(alerts, alertsLog),
       });
       // One member reads the envelope topic for this group: the active run. A member that died
       // in the outage without leaving is gone once its session (30 s) times out.
@@ -268,7 +267,7 @@ describe('a three-broker cluster losing the group coordinator under an active al
           what: 'one member in the alerts group',
           timeoutMs: 60_000,
           intervalMs: 1000,
-          describeFailure: () => `${last} members; the alerts log:\n${alertsLog.lines.slice(-80).join('\n')}`,
+          describeFailure: () => `${last} members; ${alertsReport(alerts, alertsLog)}`,
         },
       );
       console.log(
@@ -280,6 +279,11 @@ describe('a three-broker cluster losing the group coordinator under an active al
     }
   }, 300_000);
 });
+
+/** The alerts service's figures and the last 80 lines of its log, for a failure message. */
+function alertsReport(alerts: AlertsService, log: ReturnType<typeof collectingLogger>): string {
+  return `alerts stats ${JSON.stringify(alerts.stats)}; its log:\n${log.lines.slice(-80).join('\n')}`;
+}
 
 function collectingLogger() {
   const lines: string[] = [];
