@@ -2,7 +2,10 @@
 // MODE=stock: Sentry.init with Faultline's error policy as beforeSend, the SDK's default bound
 // of 64 events in processing. MODE=stock-wide: the same with a bound of 5,000 (what a raised
 // bound costs without deciding at capture). MODE=faultline: initObservability (policy at
-// capture, bound 5,000). The transport answers after 50 ms, as an ingest some way off would.
+// capture, bound 5,000). MODE=floor: Sentry.init whose client's captureException does nothing,
+// so what is left is the loop's throw and Sentry's own share of the call (its synthetic Error,
+// the scope): what no policy can save. The transport answers after 50 ms, as an ingest some way
+// off would.
 // Run by burst.bench.ts, one process per mode, so each RSS is its own.
 import { silentLogger } from '@faultline/contract';
 import { createErrorPolicy } from '@faultline/sampling';
@@ -18,7 +21,11 @@ const slowIngest = (options) =>
   );
 
 let close;
-if (mode === 'faultline') {
+if (mode === 'floor') {
+  Sentry.init({ dsn: DSN, transport: slowIngest });
+  Sentry.getClient().captureException = (_exception, hint) => hint?.event_id ?? '';
+  close = () => Sentry.close(1000);
+} else if (mode === 'faultline') {
   const handle = initObservability({ dsn: DSN, handleSignals: false, sentry: { transport: slowIngest } });
   close = () => handle.close(30_000);
 } else {
