@@ -1,6 +1,6 @@
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { DurationObservation } from './observations.js';
-import { touchSubject } from './touch-subject.js';
+import { type Touched, touchSubject } from './touch-subject.js';
 
 export interface DegradationOptions {
   /** Fires when a minute's percentile is more than this times the baseline. @default 2 */
@@ -21,7 +21,7 @@ export interface DegradationOptions {
   maxSubjects?: number;
 }
 
-interface Subject {
+interface Subject extends Touched {
   project: string;
   name: string;
   minutes: Map<number, { samples: number[]; seen: number }>;
@@ -59,7 +59,7 @@ export function createDegradationRule(options: DegradationOptions = {}): Degrada
       const subject = touchSubject(
         subjects,
         key,
-        (): Subject => ({ project, name, minutes: new Map(), healthy: [], run: 0, firing: false }),
+        (): Subject => ({ project, name, minutes: new Map(), healthy: [], run: 0, firing: false, seen: 0 }),
         maxSubjects,
         (old) => old.firing,
       );

@@ -1,6 +1,7 @@
 import { trimOldest } from '@faultline/contract';
 import type { AlertTransition } from './alert-transition.js';
 import type { ErrorObservation } from './observations.js';
+import { type Touched, touchSubject } from './touch-subject.js';
 
 export interface RegressionOptions {
   /** Fires when a new release has more than this many new issues. @default 5 */
@@ -44,7 +45,7 @@ export function createRegressionRule(options: RegressionOptions = {}): Regressio
   const maxReleases = options.maxReleases ?? 10_000;
   const maxProjects = options.maxProjects ?? 1_000;
   // Projects that have a baseline release; keys of the maps below start with the project.
-  const projects = new Map<string, true>();
+  const projects = new Map<string, Touched>();
   const releases = new Map<string, Release>();
   /** `project:fingerprint` -> the release it was first seen in. */
   const known = new Map<string, string>();
@@ -54,8 +55,7 @@ export function createRegressionRule(options: RegressionOptions = {}): Regressio
       const { release, project: projectId, fingerprint } = observation;
       if (!release || !levels.has(observation.level)) return [];
       const baseline = !projects.has(projectId);
-      projects.delete(projectId);
-      bounded(projects, projectId, true, maxProjects);
+      touchSubject(projects, projectId, () => ({ seen: 0 }), maxProjects);
       const releaseKey = `${projectId}\u0000${release}`;
       let entry = releases.get(releaseKey);
       if (!entry) {

@@ -1,7 +1,6 @@
-import { trimOldest } from '@faultline/contract';
 import { type AlertTransition, MINUTE_MS } from './alert-transition.js';
 import type { ErrorObservation } from './observations.js';
-import { touchSubject } from './touch-subject.js';
+import { type Touched, touchSubject } from './touch-subject.js';
 
 export interface SpikeOptions {
   /** Fires when a minute's volume exceeds the baseline by more than this. @default 200 (%, so 3x) */
@@ -19,7 +18,7 @@ export interface SpikeOptions {
   maxSubjects?: number;
 }
 
-interface Subject {
+interface Subject extends Touched {
   project: string;
   label: string;
   counts: Map<number, number>;
@@ -48,7 +47,7 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
   const maxSubjects = options.maxSubjects ?? 10_000;
   const subjects = new Map<string, Subject>();
   // When each fingerprint was last kept: the drops a kept event reports happened since then.
-  const lastKept = new Map<string, number>();
+  const lastKept = new Map<string, { at: number } & Touched>();
   // No baseline before this many minutes of data: at start-up everything would look like a spike.
   // Until the first minute is closed it follows the earliest minute seen, so one early envelope
   // with a later timestamp does not push the warm-up past the data that came before it.
@@ -60,15 +59,16 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       const minute = Math.floor(observation.at / MINUTE_MS);
       if (!closed) warmUntil = Math.min(warmUntil ?? Number.POSITIVE_INFINITY, minute + baselineMinutes);
       const issue = `${observation.project}:${observation.fingerprint}`;
-      const shares = spread(observation.at, lastKept.get(issue), observation.weight);
-      lastKept.delete(issue);
-      lastKept.set(issue, Math.max(observation.at, lastKept.get(issue) ?? 0));
-      trimOldest(lastKept, maxSubjects);
+      const last = touchSubject(lastKept, issue, () => ({ at: Number.NaN, seen: 0 }), maxSubjects);
+      const first = Number.isNaN(last.at);
+      const shares = spread(observation.at, first ? undefined : last.at, observation.weight);
+      // The latest kept event's time: one that arrives late does not move it back.
+      last.at = first ? observation.at : Math.max(observation.at, last.at);
       const add = (key: string, label: string) => {
         const subject = touchSubject(
           subjects,
           key,
-          (): Subject => ({ project: observation.project, label, counts: new Map() }),
+          (): Subject => ({ project: observation.project, label, counts: new Map(), seen: 0 }),
           maxSubjects,
           (old) => old.episode !== undefined,
         );
