@@ -36,7 +36,8 @@ export function touchSubject<S extends Touched>(
 /**
  * Holds `subjects` to `max`: past it, deletes the least recently seen down to 15/16 of `max` in
  * one pass, skipping those `keep` holds on to (which may leave it above `max`). In batches, as
- * `trimOldest` does, so the sort is paid once per `max / 16` new subjects. Returns how many went.
+ * `trimOldest` does, so finding the cutoff (a linear selection, not a sort) is paid once per
+ * `max / 16` new subjects. Returns how many went.
  */
 export function trimLeastSeen<S extends Touched>(
   subjects: Map<string, S>,
@@ -45,13 +46,11 @@ export function trimLeastSeen<S extends Touched>(
 ): number {
   const excess = subjects.size - (max - (max >> 4));
   if (excess <= 0) return 0;
-  const stamps: number[] = [];
-  for (const subject of subjects.values()) if (!keep?.(subject)) stamps.push(subject.seen);
+  const stamps = new Float64Array(subjects.size);
+  let count = 0;
+  for (const subject of subjects.values()) if (!keep?.(subject)) stamps[count++] = subject.seen;
   // Stamps are distinct: everything at or under the cutoff is exactly `excess` subjects.
-  const cutoff =
-    stamps.length <= excess
-      ? Number.POSITIVE_INFINITY
-      : (Float64Array.from(stamps).sort()[excess - 1] as number);
+  const cutoff = count <= excess ? Number.POSITIVE_INFINITY : nthSmallest(stamps, count, excess - 1);
   let deleted = 0;
   for (const [key, subject] of subjects) {
     if (subject.seen > cutoff || keep?.(subject)) continue;
@@ -59,4 +58,34 @@ export function trimLeastSeen<S extends Touched>(
     deleted++;
   }
   return deleted;
+}
+
+/**
+ * The `n`th smallest (from 0) of the first `count` values, found by partitioning in place
+ * (Hoare's selection, the middle value as pivot: stamps come nearly in order, which a first-value
+ * pivot would make quadratic). Reorders those values.
+ */
+function nthSmallest(values: Float64Array, count: number, n: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (n <= j) hi = j;
+    else if (n >= i) lo = i;
+    else break;
+  }
+  return values[n] as number;
 }

@@ -72,3 +72,36 @@ describe('trimLeastSeen', () => {
     expect(subjects.size).toBe(20);
   });
 });
+
+describe('trimLeastSeen, against a sort', () => {
+  it('deletes exactly the least recently touched, for touch orders of every kind', () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const max = 16 + next(200);
+      const subjects = new Map<string, Subject>();
+      const order = round % 3;
+      // In order, in reverse, or at random: the selection must not depend on it.
+      for (let i = 0; i < max; i++) {
+        const name = `s${i}`;
+        subjects.set(name, { name, open: next(10) === 0, seen: 0 });
+      }
+      const stamps = Array.from({ length: max }, (_, i) =>
+        order === 0 ? i : order === 1 ? max - i : next(1e9),
+      );
+      let k = 0;
+      for (const subject of subjects.values()) subject.seen = (stamps[k++] as number) * 1000 + k;
+      const extra = { name: 'new', open: false, seen: Number.MAX_SAFE_INTEGER };
+      subjects.set('new', extra);
+      const unkept = [...subjects.values()].filter((s) => !s.open).sort((a, b) => a.seen - b.seen);
+      const excess = subjects.size - (max - (max >> 4));
+      const expected = new Set(unkept.slice(0, excess).map((s) => s.name));
+      trimLeastSeen(subjects, max, (s) => s.open);
+      for (const name of expected) expect(subjects.has(name), name).toBe(false);
+      expect(subjects.size).toBe(max + 1 - Math.min(excess, unkept.length));
+    }
+  });
+});
