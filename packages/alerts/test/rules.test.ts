@@ -1,7 +1,14 @@
 import { createErrorPolicy, createSeededRandom } from '@faultline/sampling';
 import { createEnvelope, type ErrorEvent, type Event, serializeEnvelope } from '@sentry/core';
 import { describe, expect, it } from 'vitest';
-import { type AlertTransition, createAlertEvaluator, createEpisodeBook, observe } from '../src/index.js';
+import {
+  type AlertTransition,
+  createAlertEvaluator,
+  createEpisodeBook,
+  createSpikeRule,
+  type ErrorObservation,
+  observe,
+} from '../src/index.js';
 
 const DSN = 'http://publickey@127.0.0.1:9000/42';
 const MIN = 60_000;
@@ -90,6 +97,31 @@ describe('spike', () => {
     expect(storm[0]?.details.perMinute).toBeGreaterThan(500);
     const project = transitions.filter((t) => t.key === 'spike:project:42');
     expect(project.map((t) => t.status)).toEqual(['firing', 'resolved']);
+  });
+
+  it('places reported drops after the latest kept event, even when an earlier one arrives late', () => {
+    const rule = createSpikeRule({ baselineMinutes: 1, increasePercent: 0, minPerMinute: 10 });
+    const kept = (minute: number, weight: number): ErrorObservation => ({
+      kind: 'error',
+      project: '42',
+      fingerprint: 'f00d',
+      title: 'TypeError: late',
+      level: 'error',
+      release: undefined,
+      weight,
+      at: T0 + minute * MIN,
+    });
+    // Kept at minute 5, then the one kept at minute 3 arrives (from a spool, say), then one at
+    // minute 7 reports the 20 dropped since the last kept: minutes 5 and 6, 10 each.
+    rule.record(kept(5, 1));
+    rule.record(kept(3, 1));
+    rule.record(kept(7, 21));
+    const firing = [3, 4, 5, 6, 7].flatMap((m) => rule.close(Math.floor(T0 / MIN) + m));
+    // Spread from minute 3 instead, minute 5 would hold 1 + 5 and nothing would fire.
+    expect(firing.filter((t) => t.status === 'firing').map((t) => [t.key, t.details.perMinute])).toEqual([
+      ['spike:project:42', 11],
+      ['spike:issue:42:f00d', 11],
+    ]);
   });
 
   it('stays quiet on a steady stream and on growth under the threshold', () => {
