@@ -58,7 +58,8 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
     record(observation) {
       const minute = Math.floor(observation.at / MINUTE_MS);
       if (!closed) warmUntil = Math.min(warmUntil ?? Number.POSITIVE_INFINITY, minute + baselineMinutes);
-      const issue = `${observation.project}:${observation.fingerprint}`;
+      // One key for the issue's last-kept time and its subject: built and hashed once.
+      const issue = `spike:issue:${observation.project}:${observation.fingerprint}`;
       const last = touchSubject(lastKept, issue, () => ({ at: Number.NaN, seen: 0 }), maxSubjects);
       const first = Number.isNaN(last.at);
       const shares = spread(observation.at, first ? undefined : last.at, observation.weight);
@@ -77,7 +78,7 @@ export function createSpikeRule(options: SpikeOptions = {}): SpikeRule {
       if (options.perProject ?? true)
         add(`spike:project:${observation.project}`, `project ${observation.project}`);
       if (options.perIssue ?? true) {
-        add(`spike:issue:${observation.project}:${observation.fingerprint}`, observation.title);
+        add(issue, observation.title);
       }
     },
     close(minute) {
