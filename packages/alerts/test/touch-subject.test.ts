@@ -1,3 +1,4 @@
+import { createSeededRandom } from '@faultline/sampling';
 import { describe, expect, it } from 'vitest';
 import { type Touched, touchSubject, trimLeastSeen } from '../src/touch-subject.js';
 
@@ -75,11 +76,8 @@ describe('trimLeastSeen', () => {
 
 describe('trimLeastSeen, against a sort', () => {
   it('deletes exactly the least recently touched, for touch orders of every kind', () => {
-    let seed = 11;
-    const next = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const random = createSeededRandom(11);
+    const next = (n: number) => Math.floor(random() * n);
     for (let round = 0; round < 200; round++) {
       const max = 16 + next(200);
       const subjects = new Map<string, Subject>();
