@@ -31,6 +31,9 @@ Thresholds: FAULTLINE_ALERTS_SPIKE_INCREASE_PERCENT (200), _SPIKE_BASELINE_MINUT
   FAULTLINE_ALERTS_SPIKE=off (and _REGRESSION, _DEGRADATION) turns a rule off.
 `;
 
+/** The bin ends the process with it once `main` returns. */
+export { exitAfterStop } from '@faultline/contract';
+
 /** Parses arguments and environment, runs until SIGTERM/SIGINT, and returns the exit code. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let values: Record<string, string | boolean | undefined>;

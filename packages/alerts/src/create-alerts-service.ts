@@ -14,9 +14,9 @@ import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
 import { createEpisodeBook } from './episode-book.js';
-import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { joinLeadership, type Leadership, REJOIN_BACKOFF } from './leadership.js';
 import { lookbackOffsets } from './lookback-offsets.js';
+import { mendKafkaJs } from './mend-kafkajs.js';
 import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
 import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
@@ -68,7 +68,7 @@ export function createAlertsService(
   options: Partial<AlertsOptions> = {},
   env: Record<string, string | undefined> = process.env,
 ): AlertsService {
-  quietKafkaJsTimers();
+  mendKafkaJs();
   const config = resolveAlertsConfig(options, env);
   const logger = options.logger ?? createJsonLinesLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? Date.now;

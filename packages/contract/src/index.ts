@@ -19,6 +19,7 @@ export {
   parseEnvelopeBytes,
   serializeEnvelopeBytes,
 } from './envelope-bytes.js';
+export { EXIT_GRACE_MS, exitAfterStop } from './exit-after-stop.js';
 export { FaultlineError, type FaultlineErrorCode } from './faultline-error.js';
 export {
   type FingerprintedEvent,
@@ -27,6 +28,7 @@ export {
   normalizeMessage,
 } from './fingerprint.js';
 export { fixKafkaJsNegativeTimeout } from './fix-kafkajs-negative-timeout.js';
+export { fixKafkaJsOrphanConnections } from './fix-kafkajs-orphan-connections.js';
 export { foldKafkaLogs, type KafkaLogCreator } from './fold-kafka-logs.js';
 export {
   createTunnelAgent,

@@ -58,6 +58,9 @@ ${kafkaConnectionHelp('FORWARDER')}  -h, --help
 Times for replay: ISO 8601 (2026-11-25T10:00:00Z) or epoch milliseconds.
 `;
 
+/** The bin ends the process with it once `main` returns. */
+export { exitAfterStop } from '@faultline/contract';
+
 /** Parses arguments and environment, runs, and returns the exit code. Never prints secrets. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let parsed: ReturnType<typeof parse>;

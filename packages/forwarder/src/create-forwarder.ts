@@ -6,8 +6,8 @@ import { createDeliveryLoop } from './delivery-loop.js';
 import type { ForwarderOptions } from './forwarder-options.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { createInFlightWindow } from './in-flight-window.js';
-import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
 import { createLogger } from './logger.js';
+import { mendKafkaJs } from './mend-kafkajs.js';
 import { createMetricsRegistry, type ForwarderMetrics } from './metrics.js';
 import { createOutcomeReporter } from './outcome-reporter.js';
 import { createProjectLimiter } from './policies.js';
@@ -45,7 +45,7 @@ export interface Forwarder {
  * delivered is dead-lettered; what is dropped is reported upstream as client reports.
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  quietKafkaJsTimers();
+  mendKafkaJs();
   const config = resolveForwarderConfig(options);
   const logger = createLogger(options.logLevel, options.logger);
   // Each change of an upstream's status is one line: closed (with the failures that closed it),

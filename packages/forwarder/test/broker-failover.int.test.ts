@@ -145,7 +145,8 @@ describe('a three-broker cluster losing the leader of the envelope topic mid-str
     await sleep(3000);
     service?.kill('SIGUSR2'); // stop streaming, close()
     const result = await run;
-    expect(result.code, result.stderr).toBe(0);
+    // Its own log, shown if it did not end by itself.
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as {
       closed: boolean;
       captured: number;

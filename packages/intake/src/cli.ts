@@ -48,6 +48,9 @@ Options (each also an environment variable; a flag wins over its variable):
 ${kafkaConnectionHelp('INTAKE')}  -h, --help
 `;
 
+/** The bin ends the process with it once `main` returns. */
+export { exitAfterStop } from '@faultline/contract';
+
 /** Parses flags and environment, serves, and returns the exit code. Never prints a secret. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let parsed: ReturnType<typeof parse>;

@@ -9,7 +9,7 @@ import { createDurableWriter, type DurableWriter } from './durable-writer.js';
 import { handleIngest, type IngestDeps } from './handle-ingest.js';
 import { createIntakeMetrics, type IntakeFigures } from './intake-metrics.js';
 import type { IntakeOptions } from './intake-options.js';
-import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
+import { mendKafkaJs } from './mend-kafkajs.js';
 import { createOutcomeBook, type OutcomeBook } from './outcome-book.js';
 import { createProjectKeys } from './project-keys.js';
 import { createProjectRateLimits } from './project-rate-limits.js';
@@ -42,7 +42,7 @@ const ROUTE = /^\/api\/(\d{1,20})\/(envelope|store)\/?$/;
  * when the options are invalid.
  */
 export function createIntake(options: IntakeOptions): Intake {
-  quietKafkaJsTimers();
+  mendKafkaJs();
   const config = resolveIntakeConfig(options);
   const { logger } = config;
   const keys = createProjectKeys(config.dsns);

@@ -11,7 +11,7 @@ import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from '
 import { type EnvelopeMessage, toEnvelopeMessage } from './envelope-message.js';
 import { ingestTargetFromUrl } from './ingest-target.js';
 import type { KafkaTransportOptions } from './kafka-transport-options.js';
-import { quietKafkaJsTimers } from './kafkajs-negative-timeout.js';
+import { mendKafkaJs } from './mend-kafkajs.js';
 import { messageFromBytes } from './message-from-bytes.js';
 import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
 import { openTransportSpools } from './transport-spools.js';
@@ -75,7 +75,7 @@ function createKafkaTransport(
   options: KafkaTransportOptions,
   transportOptions: BaseTransportOptions,
 ): KafkaTransport {
-  quietKafkaJsTimers();
+  mendKafkaJs();
   const topic = options.topic ?? DEFAULT_ENVELOPE_TOPIC;
   const clientId = options.clientId ?? 'faultline';
   const batchSize = options.batchSize ?? 200;
