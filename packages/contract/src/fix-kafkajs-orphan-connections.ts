@@ -1,6 +1,9 @@
 const FIXED = Symbol.for('faultline.kafkajs.orphanConnectionsFixed');
 const POOLS = Symbol.for('faultline.kafkajs.connectionPools');
-/** Past this many pools remembered, the ones collected are forgotten (a seed broker per retry). */
+/**
+ * Past this many pools remembered, those collected are forgotten: an outage builds a seed broker's
+ * pool per retry. A pool stays remembered only while something can still use it.
+ */
 const PRUNE_ABOVE = 64;
 
 interface ConnectionPoolLike {
@@ -46,11 +49,10 @@ export function fixKafkaJsOrphanConnections(brokerPool: unknown): boolean {
   };
   proto.disconnect = async function disconnectAll(this: BrokerPoolLike, ...args: unknown[]) {
     await disconnect.apply(this, args);
-    const pools = this[POOLS] ?? [];
-    // Pools built from here on belong to the next connect().
-    this[POOLS] = [];
+    // All it ever built, not only since the last connect(): a client that crashed and restarted
+    // (KafkaJS disconnects, then connects again) may still hold a pool from before.
     await Promise.all(
-      pools
+      (this[POOLS] ?? [])
         .map((ref) => ref.deref())
         .filter((pool) => pool?.isConnected())
         .map((pool) => pool?.destroy().catch(() => undefined)),
