@@ -48,6 +48,11 @@ export interface AlertsOptions {
   lookbackMinutes?: number;
   /** How often minutes are closed and evaluated. @default 5 000 ms */
   tickMs?: number;
+  /**
+   * How long the active run's consumer may go without starting a fetch (outside a batch) before
+   * the run counts as stalled and is rebuilt. A healthy run fetches every 500 ms. @default 60 000 ms
+   */
+  stallAfterMs?: number;
   /** How often a transition every channel refused is tried again. @default 30 000 ms */
   retryFailedMs?: number;
   /** Retries and timeout of each channel request. @default 5 attempts, backoff from 500 ms, 10 s timeout */

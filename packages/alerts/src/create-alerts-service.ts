@@ -4,11 +4,20 @@ import {
   type Logger,
   prefixLogger,
   restartUnlessStopped,
+  type StallWatch,
   sleep,
   stoppedConsumerError,
+  watchStall,
   whileTopicUnknown,
 } from '@faultline/contract';
-import { Kafka, type logCreator, logLevel, type Producer, type SASLOptions } from 'kafkajs';
+import {
+  type EachBatchPayload,
+  Kafka,
+  type logCreator,
+  logLevel,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
@@ -23,6 +32,8 @@ import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
 import { createTransitionDispatcher } from './transition-dispatcher.js';
 
 const EMPTY = Buffer.alloc(0);
+/** How long a run's stop waits for KafkaJS's disconnect (see the run's stop()). */
+const DISCONNECT_WAIT_MS = 10_000;
 
 export interface AlertsStats {
   /** Whether this instance is the active one of its group (the others stand by). */
@@ -162,6 +173,7 @@ export function createAlertsService(
     // A rebuild that fails part-way (the brokers away again) leaves nothing running: a consumer
     // left behind would rejoin the group on KafkaJS's restart timer and split the partitions with
     // the next attempt's.
+    let stall: StallWatch | undefined;
     try {
       stats.caughtUp = false;
       const restored = await restoreEpisodes(kafka, config.stateTopic, book);
@@ -183,6 +195,22 @@ export function createAlertsService(
         });
       };
 
+      // A run KafkaJS stopped without a crash (seen after a broker restart: joined, caught up, then
+      // no fetch at all) would leave the active instance reading nothing, for good. Rebuilt instead.
+      stall = watchStall({
+        stallAfterMs: config.stallAfterMs,
+        onStall: (idleMs) => {
+          if (!stopped) rebuild(`its consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`);
+        },
+      });
+      for (const event of [
+        consumer.events.FETCH_START,
+        consumer.events.HEARTBEAT,
+        consumer.events.GROUP_JOIN,
+      ]) {
+        consumer.on(event, () => stall?.alive());
+      }
+
       await consumer.connect();
       await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
       await consumer.run({
@@ -190,52 +218,8 @@ export function createAlertsService(
         partitionsConsumedConcurrently: 4,
         // A batch is resolved once counted (below), never because the handler returned.
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
-          if (stopped) throw stoppedConsumerError();
-          const last = batch.messages.at(-1);
-          if (!last) return;
-          const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
-          // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
-          if (!isRunning()) return;
-          if (stopped) throw stoppedConsumerError();
-          // The whole batch through the rules, then its transitions in order: one hand-over per batch.
-          const transitions: AlertTransition[] = [];
-          const now = clock();
-          for (let observations of parsed) {
-            if (!observations) {
-              stats.unreadable++;
-              continue;
-            }
-            if (allowed && observations.some((o) => !allowed.has(o.project))) {
-              const kept = observations.filter((o) => allowed.has(o.project));
-              stats.notAllowed += observations.length - kept.length;
-              observations = kept;
-            }
-            stats.observations += observations.length;
-            let found: AlertTransition[];
-            try {
-              found = evaluator.observe(observations, now);
-            } catch (error) {
-              // Observations are checked values, so this is a bug: one message's worth is lost, not the stream.
-              stats.unreadable++;
-              logger.error('the rules could not count a message; skipped', {
-                error: (error as Error).message,
-              });
-              continue;
-            }
-            if (found.length > 0) transitions.push(...found);
-          }
-          stats.late = late + evaluator.stats.late;
-          stats.future = future + evaluator.stats.future;
-          stats.envelopes += batch.messages.length;
-          if (transitions.length > 0) await dispatcher.handle(transitions);
-          resolveOffset(last.offset);
-          if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
-            pending.delete(batch.partition);
-            caughtUp();
-          }
-          await heartbeat();
-        },
+        // Its own work never counts as a stall: a batch waits on the parse pool and the channels.
+        eachBatch: (payload) => (stall ? stall.busy(() => countBatch(payload)) : countBatch(payload)),
       });
       // The rules' windows are rebuilt from the lookback window, whatever the group committed.
       for (const { partition, offset } of starts) {
@@ -254,17 +238,78 @@ export function createAlertsService(
         tick,
         async stop() {
           stopped = true;
+          stall?.stop();
           clearInterval(timer);
           // Disconnected in the same tick as `stopped` is set: a batch KafkaJS would start after it
           // meets the handler's stopped check, which ends a consumer (see stoppedConsumerError).
-          await consumer.disconnect().catch(() => undefined);
+          // Not waited for past DISCONNECT_WAIT_MS: KafkaJS waits for its requests in flight, and
+          // a stalled run's may never be answered. Left behind, it is ended at its next batch.
+          const waited = new AbortController();
+          await Promise.race([
+            consumer.disconnect().catch(() => undefined),
+            sleep(DISCONNECT_WAIT_MS, waited.signal),
+          ]);
+          waited.abort(); // its timer must not hold the process
           await dispatcher.idle();
           await pool.close();
           stats.caughtUp = false;
         },
       };
+
+      async function countBatch({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+      }: EachBatchPayload): Promise<void> {
+        if (stopped) throw stoppedConsumerError();
+        const last = batch.messages.at(-1);
+        if (!last) return;
+        const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
+        // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
+        if (!isRunning()) return;
+        if (stopped) throw stoppedConsumerError();
+        // The whole batch through the rules, then its transitions in order: one hand-over per batch.
+        const transitions: AlertTransition[] = [];
+        const now = clock();
+        for (let observations of parsed) {
+          if (!observations) {
+            stats.unreadable++;
+            continue;
+          }
+          if (allowed && observations.some((o) => !allowed.has(o.project))) {
+            const kept = observations.filter((o) => allowed.has(o.project));
+            stats.notAllowed += observations.length - kept.length;
+            observations = kept;
+          }
+          stats.observations += observations.length;
+          let found: AlertTransition[];
+          try {
+            found = evaluator.observe(observations, now);
+          } catch (error) {
+            // Observations are checked values, so this is a bug: one message's worth is lost, not the stream.
+            stats.unreadable++;
+            logger.error('the rules could not count a message; skipped', {
+              error: (error as Error).message,
+            });
+            continue;
+          }
+          if (found.length > 0) transitions.push(...found);
+        }
+        stats.late = late + evaluator.stats.late;
+        stats.future = future + evaluator.stats.future;
+        stats.envelopes += batch.messages.length;
+        if (transitions.length > 0) await dispatcher.handle(transitions);
+        resolveOffset(last.offset);
+        if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
+          pending.delete(batch.partition);
+          caughtUp();
+        }
+        await heartbeat();
+      }
     } catch (error) {
       stopped = true;
+      stall?.stop();
       await consumer.disconnect().catch(() => undefined);
       await pool.close();
       throw error;

@@ -8,6 +8,7 @@ import {
   parseBrokers,
   parseProxySetting,
   resolveKafkaConnection,
+  STALL_AFTER_MS,
 } from '@faultline/contract';
 import { parse as parseYaml } from 'yaml';
 import type { AlertRulesOptions } from './alert-evaluator.js';
@@ -73,6 +74,7 @@ export interface ResolvedAlertsConfig {
   dryRun: boolean;
   lookbackMinutes: number;
   tickMs: number;
+  stallAfterMs: number;
   /** Projects counted; undefined: every project. */
   projects: ReadonlySet<string> | undefined;
 }
@@ -257,6 +259,7 @@ export function resolveAlertsConfig(
     dryRun,
     lookbackMinutes: lookback,
     tickMs: options.tickMs ?? 5_000,
+    stallAfterMs: options.stallAfterMs ?? STALL_AFTER_MS,
   };
 }
 

@@ -51,6 +51,12 @@ export interface KafkaBroker {
   stop(): Promise<void>;
   /** Hard crash (SIGKILL), as in an outage. The data stays. */
   kill(): Promise<void>;
+  /**
+   * Freezes the broker (SIGSTOP), as a long GC pause or a hung host does: its connections stay
+   * open and nothing answers on them. `thaw()` lets it go on (SIGCONT).
+   */
+  freeze(): void;
+  thaw(): void;
   /** Starts the broker again on the same ports and data, and waits until it serves. */
   start(): Promise<void>;
   /** Stops the broker and deletes its data. */
@@ -155,7 +161,14 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     async kill() {
       await process_?.stop('SIGKILL');
     },
+    freeze() {
+      process_?.child.kill('SIGSTOP');
+    },
+    thaw() {
+      process_?.child.kill('SIGCONT');
+    },
     async destroy() {
+      process_?.child.kill('SIGCONT'); // a frozen broker would not hear the SIGTERM
       await process_?.stop('SIGTERM');
       rmSync(runDir, { recursive: true, force: true });
     },
