@@ -1,5 +1,11 @@
-import { foldKafkaLogs, proxySettingsFromEnv, restartUnlessStopped } from '@faultline/contract';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import {
+  foldKafkaLogs,
+  proxySettingsFromEnv,
+  restartUnlessStopped,
+  type StallWatch,
+  watchStall,
+} from '@faultline/contract';
+import { type EachBatchHandler, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
 import { createEnvelopeDelivery } from './deliver-envelope.js';
 import { createDeliveryLoop } from './delivery-loop.js';
@@ -166,10 +172,32 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       logger.warn('consumer stopped; KafkaJS restarts it', { reason: payload.error.message });
       return;
     }
-    failed = true;
-    logger.error('consumer failed and will not restart', { reason: payload.error.message });
-    options.onFatal?.(payload.error);
+    fail('consumer failed and will not restart', payload.error);
   });
+
+  function fail(why: string, error: Error): void {
+    if (failed) return;
+    failed = true;
+    stall?.stop();
+    logger.error(why, { reason: error.message });
+    options.onFatal?.(error);
+  }
+
+  // A consumer KafkaJS lost without a crash event (seen once a broker restart crashed it twice in a
+  // row: KafkaJS logged the second crash, emitted no event and never restarted it) or whose fetch
+  // is never answered would read nothing, for good. A crash KafkaJS restarts from counts as life:
+  // it is still trying.
+  let stall: StallWatch | undefined;
+  for (const event of [
+    consumer.events.FETCH_START,
+    consumer.events.HEARTBEAT,
+    consumer.events.GROUP_JOIN,
+    consumer.events.CRASH,
+  ]) {
+    consumer.on(event, () => stall?.alive());
+  }
+  const eachBatch: EachBatchHandler = (payload) =>
+    stall ? stall.busy(() => loop.eachBatch(payload)) : loop.eachBatch(payload);
 
   return {
     get metrics() {
@@ -197,11 +225,21 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         groupId: config.groupId,
         startFrom: config.startFrom,
         concurrency: config.concurrency,
-        loop,
+        eachBatch,
         logger,
         signal: stopping.signal,
       });
       if (!consuming) return;
+      if (!stopping.signal.aborted && !failed) {
+        stall = watchStall({
+          stallAfterMs: config.stallAfterMs,
+          onStall: (idleMs) =>
+            fail(
+              'consumer stalled and cannot go on',
+              new Error(`the consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`),
+            ),
+        });
+      }
       logger.info('forwarding', {
         topic: config.topic,
         deadLetterTopic: config.deadLetterTopic,
@@ -224,6 +262,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     async stop() {
       if (stopping.signal.aborted) return;
       stopping.abort();
+      stall?.stop();
       // Requests already sent finish within the grace (their envelopes commit); waits for limits
       // and retries end now, uncommitted, to be delivered after a restart. Then the group is left
       // at once, so the partitions' next owner starts from what this one delivered.

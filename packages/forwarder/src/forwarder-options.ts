@@ -127,6 +127,13 @@ export interface ForwarderOptions {
    */
   stopGraceMs?: number;
   /**
+   * How long the consumer may go without a sign of life (a fetch started, a heartbeat, a join, a
+   * crash KafkaJS restarts from), outside the forwarder's own batches, before consuming counts as
+   * unable to go on (`onFatal`; the CLI exits with status 1 and the orchestrator starts it again).
+   * A healthy consumer starts a fetch every second. @default 60 000 ms
+   */
+  stallAfterMs?: number;
+  /**
    * Where a group that has never committed starts: `'earliest'` (all the topic's retention,
    * with a warning at start when that is more than the last hour), `'latest'` (only what is
    * written from now on), or a `Date` (the first envelope written at or after it). A group that
@@ -145,7 +152,8 @@ export interface ForwarderOptions {
    */
   logger?: Logger;
   /**
-   * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer).
+   * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer, or
+   * the consumer stalled: see `stallAfterMs`).
    * `/readyz` answers 503 from then on. The CLI exits with status 1.
    * @default nothing beyond an error log line
    */

@@ -8,6 +8,7 @@ import {
   parseBrokers,
   parseUrl,
   type SizeLimits,
+  STALL_AFTER_MS,
 } from '@faultline/contract';
 import { createScrubber, type Scrubber } from '@faultline/scrubbing';
 import { createAllowList } from './allow-list.js';
@@ -37,6 +38,7 @@ export interface ForwarderConfig {
   outcomesIntervalMs: number;
   sessionTimeoutMs: number;
   stopGraceMs: number;
+  stallAfterMs: number;
   startFrom: StartFrom;
 }
 
@@ -109,6 +111,7 @@ export function resolveForwarderConfig(options: ForwarderOptions): ForwarderConf
     outcomesIntervalMs: positive('outcomesIntervalMs', options.outcomesIntervalMs, 10_000),
     sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs, 10_000),
     stopGraceMs: positive('stopGraceMs', options.stopGraceMs, 1500),
+    stallAfterMs: positive('stallAfterMs', options.stallAfterMs, STALL_AFTER_MS),
     startFrom: options.startFrom ?? (options.fromBeginning === false ? 'latest' : 'earliest'),
   };
   if (options.startFrom instanceof Date && Number.isNaN(options.startFrom.getTime())) {

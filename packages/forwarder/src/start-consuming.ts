@@ -1,6 +1,5 @@
 import { whileTopicUnknown } from '@faultline/contract';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type { DeliveryLoop } from './delivery-loop.js';
+import type { Consumer, EachBatchHandler, Kafka, Producer } from 'kafkajs';
 import { topicExists, untilDone } from './kafka-readiness.js';
 import type { Logger } from './logger.js';
 import { placeNewGroup, type StartFrom } from './place-new-group.js';
@@ -18,7 +17,8 @@ export async function startConsuming(deps: {
   groupId: string;
   startFrom: StartFrom;
   concurrency: number;
-  loop: DeliveryLoop;
+  /** The pipelined loop's handler. */
+  eachBatch: EachBatchHandler;
   logger: Logger;
   signal: AbortSignal;
 }): Promise<boolean> {
@@ -65,7 +65,7 @@ export async function startConsuming(deps: {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: deps.concurrency,
-    eachBatch: deps.loop.eachBatch,
+    eachBatch: deps.eachBatch,
   });
   return true;
 }

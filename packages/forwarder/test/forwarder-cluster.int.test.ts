@@ -153,6 +153,56 @@ describe('forwarder on a cluster as it is', () => {
     expect(lines.length).toBeLessThan(60);
   }, 180_000);
 
+  it('gives up, not ready, once a broker that stops answering leaves it fetching nothing for stallAfterMs', async () => {
+    // Frozen (SIGSTOP): its connections stay open and nothing answers, so KafkaJS's fetch waits
+    // and neither fails nor crashes. Without the watch, the forwarder would wait as long, ready.
+    const broker = await startKafka();
+    defer(async () => {
+      broker.thaw();
+      await broker.destroy();
+    });
+    const ingest = await double();
+    const topic = uniqueName('frozen');
+    await createTopic(broker.brokers, topic, 2);
+    const logs: LogEntry[] = [];
+    const failures: Error[] = [];
+    const forwarder = createForwarder({
+      brokers: broker.brokers,
+      topic,
+      groupId: uniqueName('frozen'),
+      allowedDsns: ['publickey'],
+      allowedHosts: ['127.0.0.1'],
+      stallAfterMs: 3000,
+      metricsPort: 0,
+      logger: collect(logs),
+      onFatal: (error) => failures.push(error),
+    });
+    defer(() => forwarder.stop());
+    await forwarder.start();
+    await produce(
+      broker.brokers,
+      topic,
+      Array.from({ length: 20 }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
+      2,
+    );
+    await waitUntil(() => deliveredIds(ingest).size === 20 || undefined, { what: '20 deliveries' });
+    // Idle but healthy for longer than stallAfterMs: it fetches every second, so it goes on.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(failures).toEqual([]);
+    expect(forwarder.ready).toBe(true);
+
+    broker.freeze();
+    await waitUntil(() => failures[0], { what: 'onFatal', timeoutMs: 20_000 });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.message).toMatch(/^the consumer stalled: no fetch for \d+ s$/);
+    expect(forwarder.ready).toBe(false);
+    expect(await readyz(forwarder.metricsPort as number)).toBe(503);
+    expect(logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'consumer stalled and cannot go on',
+    ]);
+    broker.thaw();
+  });
+
   it('ends with status 1 and one line when KafkaJS gives up for good, not ready meanwhile', async () => {
     const topic = uniqueName('fatal');
     const brokers = inject('kafkaBrokers');
