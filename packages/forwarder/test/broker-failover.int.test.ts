@@ -77,6 +77,8 @@ describe('a three-broker cluster losing the leader of the envelope topic mid-str
         stateTopic: uniqueName('failover-alerts-state'),
         dryRun: true,
         projects: ['9'],
+        // A run that stalls is rebuilt within the wait below (a healthy one fetches every 500 ms).
+        stallAfterMs: 15_000,
         logger: alertsLog.logger,
       },
       {},
