@@ -4,10 +4,9 @@ import {
   type Logger,
   prefixLogger,
   restartUnlessStopped,
-  type StallWatch,
   sleep,
   stoppedConsumerError,
-  watchStall,
+  watchConsumerStall,
   whileTopicUnknown,
 } from '@faultline/contract';
 import {
@@ -173,7 +172,14 @@ export function createAlertsService(
     // A rebuild that fails part-way (the brokers away again) leaves nothing running: a consumer
     // left behind would rejoin the group on KafkaJS's restart timer and split the partitions with
     // the next attempt's.
-    let stall: StallWatch | undefined;
+    // A run KafkaJS stopped without a crash (seen after a broker restart: joined, caught up, then
+    // no fetch at all) would leave the active instance reading nothing, for good. Rebuilt instead.
+    const stall = watchConsumerStall(consumer, {
+      stallAfterMs: config.stallAfterMs,
+      onStall: (idleMs) => {
+        if (!stopped) rebuild(`its consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`);
+      },
+    });
     try {
       stats.caughtUp = false;
       const restored = await restoreEpisodes(kafka, config.stateTopic, book);
@@ -195,22 +201,7 @@ export function createAlertsService(
         });
       };
 
-      // A run KafkaJS stopped without a crash (seen after a broker restart: joined, caught up, then
-      // no fetch at all) would leave the active instance reading nothing, for good. Rebuilt instead.
-      stall = watchStall({
-        stallAfterMs: config.stallAfterMs,
-        onStall: (idleMs) => {
-          if (!stopped) rebuild(`its consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`);
-        },
-      });
-      for (const event of [
-        consumer.events.FETCH_START,
-        consumer.events.HEARTBEAT,
-        consumer.events.GROUP_JOIN,
-      ]) {
-        consumer.on(event, () => stall?.alive());
-      }
-
+      stall.start();
       await consumer.connect();
       await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
       await consumer.run({
@@ -219,7 +210,7 @@ export function createAlertsService(
         // A batch is resolved once counted (below), never because the handler returned.
         eachBatchAutoResolve: false,
         // Its own work never counts as a stall: a batch waits on the parse pool and the channels.
-        eachBatch: (payload) => (stall ? stall.busy(() => countBatch(payload)) : countBatch(payload)),
+        eachBatch: stall.eachBatch(countBatch),
       });
       // The rules' windows are rebuilt from the lookback window, whatever the group committed.
       for (const { partition, offset } of starts) {
@@ -238,7 +229,7 @@ export function createAlertsService(
         tick,
         async stop() {
           stopped = true;
-          stall?.stop();
+          stall.stop();
           clearInterval(timer);
           // Disconnected in the same tick as `stopped` is set: a batch KafkaJS would start after it
           // meets the handler's stopped check, which ends a consumer (see stoppedConsumerError).
@@ -309,7 +300,7 @@ export function createAlertsService(
       }
     } catch (error) {
       stopped = true;
-      stall?.stop();
+      stall.stop();
       await consumer.disconnect().catch(() => undefined);
       await pool.close();
       throw error;

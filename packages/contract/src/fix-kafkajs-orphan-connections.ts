@@ -27,8 +27,9 @@ interface BrokerPoolLike {
  *
  * This makes a broker pool remember (weakly) every connection pool it builds, and close those
  * still connected once its own `disconnect()` is done. It applies only when the methods are the
- * ones it wraps (their sources name `connectionPoolBuilder`, `seedBroker` and `brokers`), once per
- * class. Pass the class from `kafkajs/src/cluster/brokerPool.js`. Returns whether the class is fixed.
+ * ones it wraps (`connect`'s source names `seedBroker`, `disconnect`'s `this.brokers`), once per
+ * class; a pool without a `connectionPoolBuilder` to wrap is left as KafkaJS made it. Pass the
+ * class from `kafkajs/src/cluster/brokerPool.js`. Returns whether the class is fixed.
  */
 export function fixKafkaJsOrphanConnections(brokerPool: unknown): boolean {
   const proto = (brokerPool as { prototype?: Record<string | symbol, unknown> } | undefined)?.prototype;
@@ -67,6 +68,7 @@ function rememberPools(brokerPool: BrokerPoolLike): void {
   if (brokerPool[POOLS]) return;
   brokerPool[POOLS] = [];
   const builder = brokerPool.connectionPoolBuilder;
+  if (typeof builder?.build !== 'function') return;
   // A wrapper, so the builder object itself (the cluster holds it too) stays as KafkaJS made it.
   brokerPool.connectionPoolBuilder = {
     ...builder,

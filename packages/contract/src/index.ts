@@ -100,5 +100,10 @@ export { trimEventBreadcrumbs } from './trim-event-breadcrumbs.js';
 export { trimOldest } from './trim-oldest.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
+export {
+  type ConsumerEventsLike,
+  type ConsumerStallWatch,
+  watchConsumerStall,
+} from './watch-consumer-stall.js';
 export { STALL_AFTER_MS, type StallWatch, watchStall } from './watch-stall.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';

@@ -2,8 +2,7 @@ import {
   foldKafkaLogs,
   proxySettingsFromEnv,
   restartUnlessStopped,
-  type StallWatch,
-  watchStall,
+  watchConsumerStall,
 } from '@faultline/contract';
 import { type EachBatchHandler, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
@@ -178,7 +177,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   function fail(why: string, error: Error): void {
     if (failed) return;
     failed = true;
-    stall?.stop();
+    stall.stop();
     logger.error(why, { reason: error.message });
     options.onFatal?.(error);
   }
@@ -186,18 +185,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   // A consumer KafkaJS lost without a crash event (seen once a broker restart crashed it twice in a
   // row: KafkaJS logged the second crash, emitted no event and never restarted it) or whose fetch
   // is never answered would read nothing, for good. A crash KafkaJS restarts from counts as life:
-  // it is still trying.
-  let stall: StallWatch | undefined;
-  for (const event of [
-    consumer.events.FETCH_START,
-    consumer.events.HEARTBEAT,
-    consumer.events.GROUP_JOIN,
-    consumer.events.CRASH,
-  ]) {
-    consumer.on(event, () => stall?.alive());
-  }
-  const eachBatch: EachBatchHandler = (payload) =>
-    stall ? stall.busy(() => loop.eachBatch(payload)) : loop.eachBatch(payload);
+  // it is still trying. Counted once consuming has started.
+  const stall = watchConsumerStall(consumer, {
+    stallAfterMs: config.stallAfterMs,
+    alsoAlive: [consumer.events.CRASH],
+    onStall: (idleMs) =>
+      fail(
+        'consumer stalled and cannot go on',
+        new Error(`the consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`),
+      ),
+  });
+  const eachBatch: EachBatchHandler = stall.eachBatch(loop.eachBatch);
 
   return {
     get metrics() {
@@ -230,16 +228,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         signal: stopping.signal,
       });
       if (!consuming) return;
-      if (!stopping.signal.aborted && !failed) {
-        stall = watchStall({
-          stallAfterMs: config.stallAfterMs,
-          onStall: (idleMs) =>
-            fail(
-              'consumer stalled and cannot go on',
-              new Error(`the consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`),
-            ),
-        });
-      }
+      if (!stopping.signal.aborted && !failed) stall.start();
       logger.info('forwarding', {
         topic: config.topic,
         deadLetterTopic: config.deadLetterTopic,
@@ -262,7 +251,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     async stop() {
       if (stopping.signal.aborted) return;
       stopping.abort();
-      stall?.stop();
+      stall.stop();
       // Requests already sent finish within the grace (their envelopes commit); waits for limits
       // and retries end now, uncommitted, to be delivered after a restart. Then the group is left
       // at once, so the partitions' next owner starts from what this one delivered.
