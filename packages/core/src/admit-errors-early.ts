@@ -13,7 +13,14 @@ import {
 } from '@sentry/core';
 // Scopes through @sentry/node, not @sentry/core: Sentry keys its global state by SDK version, and
 // the @sentry/core this package resolves may be another copy than the one @sentry/node pins.
-import { getCurrentScope, getGlobalScope, getIsolationScope } from '@sentry/node';
+import {
+  getCurrentScope,
+  getGlobalScope,
+  getIsolationScope,
+  withIsolationScope,
+  withScope,
+} from '@sentry/node';
+import { createKeptEventQueue } from './defer-kept-events.js';
 
 /** Set on the hint of an event the policy kept at capture; `beforeSend` then does not decide again. */
 export const ADMITTED = Symbol.for('faultline.admitted');
@@ -24,6 +31,19 @@ export interface Admitted {
   sampling: Record<string, unknown> | undefined;
 }
 
+export interface AdmitOptions {
+  /** Kept events that may wait for a later turn of the event loop (see below). @default 5000 */
+  maxWaiting?: number;
+}
+
+/** A kept exception waiting for its turn, with copies of the scopes it was captured in. */
+interface WaitingCapture {
+  event: Event;
+  hint: EventHint;
+  scope: Scope;
+  isolationScope: Scope;
+}
+
 /**
  * Runs the error policy when an error is captured, before the event takes one of the SDK's
  * processing slots (`transportOptions.bufferSize` of them; an event that finds none is dropped
@@ -32,10 +52,38 @@ export interface Admitted {
  * sees the event as the exception (or message) and the capturing scopes make it: tags, contexts,
  * user, level and fingerprint are there; what event processors add later (request data, source
  * lines) is not. Events it cannot build at capture (another SDK's client, a throwing builder) are
- * left to `beforeSend`. Returns a function that puts the client's methods back.
+ * left to `beforeSend`.
+ *
+ * A burst's kept exceptions are not all processed in the tick that captured them (see
+ * `createKeptEventQueue`): past the first 16 of a tick they wait, at most `maxWaiting` (more are
+ * counted as `queue_overflow`), and are processed 32 per turn of the event loop. Each waits with
+ * copies of its scopes and its timestamp, so it is the event it would have been at capture:
+ * tags, breadcrumbs, user, request data, trace and span as they were then. `lastEventId()` and a
+ * request's session are updated at capture. A flush, a close and `process.exit()` process the
+ * waiting events first (at exit, so the Kafka transport's salvage sees them). Returns a function
+ * that processes those still waiting and puts the client's methods back.
  */
-export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => void {
+export function admitErrorsEarly(
+  client: Client,
+  policy: ErrorPolicy,
+  options: AdmitOptions = {},
+): () => void {
   const { captureException, captureMessage, captureEvent } = client;
+  const waiting = createKeptEventQueue<WaitingCapture>({
+    max: options.maxWaiting ?? 5000,
+    // In the scopes' copies, and in the OpenTelemetry context the current scope was captured in
+    // (Sentry keeps it on the scope): the active span is the one at capture.
+    process: ({ event, hint, scope, isolationScope }) =>
+      withScope(scope, () =>
+        withIsolationScope(isolationScope, () => captureEvent.call(client, event, hint, scope)),
+      ),
+  });
+  /** Exceptions waiting: captured twice meanwhile, they are sent once, as the SDK would. */
+  const waitingExceptions = new WeakSet<object>();
+  const offFlush = client.on('flush', () => waiting.drain());
+  const onExit = () => waiting.drain();
+  // Ahead of the Kafka transport's own exit hook, which spools what is pending.
+  process.prependListener('exit', onExit);
 
   /**
    * The policy's verdict on a captured event: 'drop', or the hint to capture it with (marked
@@ -57,6 +105,8 @@ export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => voi
       const kept = policy(scratch as ErrorEvent, hint);
       if (kept === null) {
         client.recordDroppedEvent('before_send', 'error');
+        // A sampled-out error still marks the request's session errored, as the SDK does.
+        markRequestSession(hint);
         return 'drop';
       }
       const sampling = kept.contexts?.sampling !== before ? kept.contexts?.sampling : undefined;
@@ -71,15 +121,49 @@ export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => voi
   client.captureException = (exception, hint, scope) => {
     if (isAlreadyCaptured(exception)) return captureException.call(client, exception, hint, scope);
     const withId = withEventId(hint);
+    if (isObject(exception) && waitingExceptions.has(exception)) return withId.event_id;
     const event = buildWith(() => client.eventFromException(exception, withId));
     const verdict = admit(event, withId, scope);
     if (verdict === 'drop') return withId.event_id;
     // A kept event goes on as the event just built: captureException would parse the stack again.
     // The SDK's captureEvent makes the same checks for it (already captured, request session).
-    if (verdict && event)
-      return captureEvent.call(client, event, { originalException: exception, ...verdict }, scope);
+    if (verdict && event) {
+      const keptHint: EventHint = { originalException: exception, ...verdict };
+      // A fatal error (the uncaught-exception handler passes its level as a capture context)
+      // goes at once: the process is about to end.
+      if (event.level !== 'fatal' && !keptHint.captureContext && waiting.shouldDefer()) {
+        wait(exception, event, keptHint, scope);
+        return withId.event_id;
+      }
+      return captureEvent.call(client, event, keptHint, scope);
+    }
     return captureException.call(client, exception, verdict ?? hint, scope);
   };
+
+  /** Puts a kept exception in the queue, as it is now, or counts it lost if the queue is full. */
+  function wait(exception: unknown, event: Event, hint: EventHint, scope: Scope | undefined): void {
+    try {
+      const isolation = getIsolationScope();
+      event.timestamp ??= Date.now() / 1000;
+      const queued = waiting.defer({
+        event,
+        hint,
+        scope: (scope ?? getCurrentScope()).clone(),
+        isolationScope: isolation.clone(),
+      });
+      if (!queued) {
+        client.recordDroppedEvent('queue_overflow', 'error');
+        return;
+      }
+      if (isObject(exception)) waitingExceptions.add(exception);
+      // What the SDK sets when it captures: read by Sentry.lastEventId() and release health.
+      isolation.setLastEventId(hint.event_id);
+      markRequestSession(hint);
+    } catch {
+      // Never in the app's way: the event goes on at once, as before.
+      captureEvent.call(client, event, hint, scope);
+    }
+  }
   client.captureMessage = (message, level, hint, scope) => {
     const withId = withEventId(hint);
     const verdict = admit(
@@ -97,10 +181,31 @@ export function admitErrorsEarly(client: Client, policy: ErrorPolicy): () => voi
     return captureEvent.call(client, event, verdict ?? hint, scope);
   };
   return () => {
+    offFlush();
+    process.removeListener('exit', onExit);
+    waiting.stop();
     client.captureException = captureException;
     client.captureMessage = captureMessage;
     client.captureEvent = captureEvent;
   };
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+/**
+ * The SDK's own step at capture (not exported by it): an error marks the request's session, kept
+ * on the isolation scope by the HTTP integration, errored, or crashed if unhandled.
+ */
+function markRequestSession(hint: EventHint): void {
+  const session = getIsolationScope().getScopeData().sdkProcessingMetadata.requestSession as
+    | { status?: string }
+    | undefined;
+  if (!session) return;
+  const handled = hint.mechanism?.handled ?? true;
+  if (handled && session.status !== 'crashed') session.status = 'errored';
+  else if (!handled) session.status = 'crashed';
 }
 
 function withEventId(hint: EventHint | undefined, eventId?: string): EventHint & { event_id: string } {

@@ -78,7 +78,9 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   const sampling = buildSampling(config, userOptions, logger, (event) => salvage?.forget(event.event_id));
   const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry));
   const restoreCapture =
-    client && sampling.errorPolicy ? admitErrorsEarly(client, sampling.errorPolicy) : undefined;
+    client && sampling.errorPolicy
+      ? admitErrorsEarly(client, sampling.errorPolicy, { maxWaiting: config.maxPendingEvents })
+      : undefined;
   if (kafka && client && kafka.factory.current) {
     salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current, {
       // Salvaged events go to the spool without passing the transport's send(): scrub them here.

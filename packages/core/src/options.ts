@@ -99,7 +99,8 @@ export interface FaultlineOptions {
    * there); one more is dropped as `queue_overflow` before any sampling. The error policy decides
    * at capture, so only events it keeps count here: a burst of thousands of one error costs a
    * few slots. Each event in processing holds roughly 10 to 30 KB (source lines, contexts), so
-   * this bounds the memory a burst can take. Env: `FAULTLINE_MAX_PENDING_EVENTS`.
+   * this bounds the memory a burst can take. It also bounds a burst's kept errors waiting for a
+   * later turn of the event loop (past the first 16 of a tick). Env: `FAULTLINE_MAX_PENDING_EVENTS`.
    * @default 5000
    */
   maxPendingEvents?: number;

@@ -120,6 +120,29 @@ describe('the app side with the Kafka transport', () => {
     expect(discarded).toEqual({ 'before_send:error': 10_000 - events.length });
   });
 
+  it("keeps a burst's kept errors, those still waiting for their turn too, through process.exit()", async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueName('burst-exit');
+    await createTopic(brokers, topic, 1);
+    const { env } = appEnv(brokers, topic, 'burst-exit');
+    const exited = await runNodeScript(APP, { env, timeoutMs: 30_000 });
+    expect(exited.code, exited.stderr).toBe(0);
+    // They were spooled at exit; the next process on the same spool sends them.
+    const next = await runNodeScript(APP, { env: { ...env, FIXTURE_SCENARIO: 'script' }, timeoutMs: 30_000 });
+    expect(next.code, next.stderr).toBe(0);
+    const burst = (m: KafkaMessage[]) => eventsIn(m).filter((e) => e.tags?.record !== undefined);
+    const messages = await readTopic(brokers, topic, (m) => burst(m).length >= 40, 20_000);
+    const events = burst(messages);
+    expect(events).toHaveLength(40);
+    for (const event of events) {
+      // Each with its own scope's tag, as captured.
+      expect(event.exception?.values?.at(-1)?.value).toBe(
+        `record failed: kind ${String(event.tags?.record)}`,
+      );
+      expect(event.tags?.['faultline.salvaged']).toBe('process.exit');
+    }
+  });
+
   it('ends a script that never calls close(), after its event is in Kafka', async () => {
     const brokers = inject('kafkaBrokers');
     const topic = uniqueName('script');

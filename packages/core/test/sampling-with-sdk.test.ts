@@ -78,6 +78,22 @@ describe('the error policy at capture (before the SDK queue)', () => {
     expect(ingest.discarded()).toEqual({ 'before_send:error': 1 });
   });
 
+  it("marks the request's session errored for a dropped error too, as the SDK does", async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 0, sampleRate: 0 } },
+    });
+    // Where Sentry's HTTP integration keeps an incoming request's session, and reads it at the end.
+    const status = Sentry.withIsolationScope((isolation) => {
+      isolation.setSDKProcessingMetadata({ requestSession: { status: 'ok' } });
+      Sentry.captureException(new Error('payment lookup failed'));
+      return (isolation.getScopeData().sdkProcessingMetadata.requestSession as { status: string }).status;
+    });
+    expect(handle.stats().errors?.dropped.sampled).toBe(1);
+    expect(status).toBe('errored');
+  });
+
   it('puts the sampling context on a kept event that follows drops', async () => {
     handle = initObservability({
       dsn: ingest.dsn(),
@@ -90,6 +106,83 @@ describe('the error policy at capture (before the SDK queue)', () => {
     await vi.waitFor(() => expect(ingest.items('event').length).toBe(2), { timeout: 5000 });
     const fatal = ingest.items<Sentry.Event>('event').find((e) => e.level === 'fatal');
     expect(fatal?.contexts?.sampling).toEqual({ dropped_since_last_kept: 3, sample_rate: 1 });
+  });
+});
+
+describe("a burst's kept errors, processed over later turns", () => {
+  /** 40 errors of 40 fingerprints (letters only: digits would be normalized away). */
+  const step = (i: number) =>
+    `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`;
+
+  it('sends each as it was at capture: its scopes, breadcrumbs, span, event id and lastEventId', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+    });
+    let processedInTick = 0;
+    Sentry.getClient()?.on('preprocessEvent', () => processedInTick++);
+    const ids = new Map<string, string>();
+    let traceId = '';
+    Sentry.getIsolationScope().setTag('phase', 'during');
+    Sentry.startSpan({ name: 'import batch' }, (span) => {
+      traceId = span.spanContext().traceId;
+      for (let i = 0; i < 40; i++) {
+        Sentry.withScope((scope) => {
+          scope.setTag('record', step(i));
+          Sentry.addBreadcrumb({ message: `reading record ${step(i)}` });
+          const id = Sentry.captureException(new Error(`import failed at record ${step(i)}`));
+          ids.set(step(i), id);
+          expect(Sentry.lastEventId()).toBe(id);
+        });
+      }
+    });
+    // Changed after capture, in the same tick: waiting events must not see it.
+    Sentry.getIsolationScope().setTag('phase', 'after');
+    // The first 16 of the tick were processed in it; 24 wait (else this test tests nothing).
+    expect(processedInTick).toBe(16);
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(40), { timeout: 10_000 });
+    for (const event of ingest.items<Sentry.Event>('event')) {
+      const record = event.tags?.record as string;
+      expect(event.exception?.values?.at(-1)?.value).toBe(`import failed at record ${record}`);
+      expect(event.event_id).toBe(ids.get(record));
+      expect(event.tags?.phase).toBe('during');
+      expect(event.contexts?.trace?.trace_id).toBe(traceId);
+      expect(event.breadcrumbs?.at(-1)?.message).toBe(`reading record ${record}`);
+    }
+    expect(ingest.discarded()).toEqual({});
+  });
+
+  it('processes those still waiting when the app closes at once', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+    });
+    for (let i = 0; i < 40; i++) Sentry.captureException(new Error(`export failed at record ${step(i)}`));
+    // Same tick: 24 are waiting.
+    expect(await handle.close(5000)).toBe(true);
+    handle = undefined;
+    expect(ingest.items('event')).toHaveLength(40);
+  });
+
+  it('counts what does not fit its bound as queue_overflow, and loses nothing else', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      maxPendingEvents: 10,
+      // The transport's own bound (maxPendingEvents too, by default) raised: only the queue's counts here.
+      sentry: { transportOptions: { bufferSize: 1000 } },
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+    });
+    // 16 go at once, 10 wait, 14 do not fit.
+    for (let i = 0; i < 40; i++) Sentry.captureException(new Error(`sync failed at record ${step(i)}`));
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(26), { timeout: 10_000 });
+    await vi.waitFor(() => expect(ingest.discarded()).toEqual({ 'queue_overflow:error': 14 }), {
+      timeout: 5000,
+    });
   });
 });
 
