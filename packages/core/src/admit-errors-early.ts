@@ -78,6 +78,8 @@ export function admitErrorsEarly(
         withIsolationScope(isolationScope, () => captureEvent.call(client, event, hint, scope)),
       ),
   });
+  /** Whether the event admit() last kept is fatal, its capture context and scopes applied. */
+  let keptFatal = false;
   /** Exceptions waiting: captured twice meanwhile, they are sent once, as the SDK would. */
   const waitingExceptions = new WeakSet<object>();
   const offFlush = client.on('flush', () => waiting.drain());
@@ -111,6 +113,7 @@ export function admitErrorsEarly(
       }
       const sampling = kept.contexts?.sampling !== before ? kept.contexts?.sampling : undefined;
       (hint as unknown as Record<symbol, Admitted>)[ADMITTED] = { sampling };
+      keptFatal = scratch.level === 'fatal';
       return hint;
     } catch {
       // Never in the app's way: the event goes the SDK's usual path and beforeSend decides.
@@ -131,7 +134,7 @@ export function admitErrorsEarly(
       const keptHint: EventHint = { originalException: exception, ...verdict };
       // A fatal error (the uncaught-exception handler passes its level as a capture context)
       // goes at once: the process is about to end.
-      if (event.level !== 'fatal' && !keptHint.captureContext && waiting.shouldDefer()) {
+      if (!keptFatal && waiting.shouldDefer()) {
         wait(exception, event, keptHint, scope);
         return withId.event_id;
       }

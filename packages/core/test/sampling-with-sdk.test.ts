@@ -131,7 +131,9 @@ describe("a burst's kept errors, processed over later turns", () => {
         Sentry.withScope((scope) => {
           scope.setTag('record', step(i));
           Sentry.addBreadcrumb({ message: `reading record ${step(i)}` });
-          const id = Sentry.captureException(new Error(`import failed at record ${step(i)}`));
+          const id = Sentry.captureException(new Error(`import failed at record ${step(i)}`), {
+            tags: { source: 'capture context' },
+          });
           ids.set(step(i), id);
           expect(Sentry.lastEventId()).toBe(id);
         });
@@ -141,9 +143,13 @@ describe("a burst's kept errors, processed over later turns", () => {
     Sentry.getIsolationScope().setTag('phase', 'after');
     // The first 16 of the tick were processed in it; 24 wait (else this test tests nothing).
     expect(processedInTick).toBe(16);
+    // A fatal one never waits: the process may be about to end.
+    Sentry.captureException(new Error('the importer is going down'), { level: 'fatal' });
+    expect(processedInTick).toBe(17);
     await flushTwice();
-    await vi.waitFor(() => expect(ingest.items('event').length).toBe(40), { timeout: 10_000 });
-    for (const event of ingest.items<Sentry.Event>('event')) {
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(41), { timeout: 10_000 });
+    for (const event of ingest.items<Sentry.Event>('event').filter((e) => e.level !== 'fatal')) {
+      expect(event.tags?.source).toBe('capture context');
       const record = event.tags?.record as string;
       expect(event.exception?.values?.at(-1)?.value).toBe(`import failed at record ${record}`);
       expect(event.event_id).toBe(ids.get(record));
