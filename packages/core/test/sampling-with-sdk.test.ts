@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createIngestDouble, type IngestDouble } from '@faultline/testkit';
 import { spanIsSampled } from '@sentry/core';
 import * as Sentry from '@sentry/node';
@@ -158,6 +160,28 @@ describe("a burst's kept errors, processed over later turns", () => {
       expect(event.breadcrumbs?.at(-1)?.message).toBe(`reading record ${record}`);
     }
     expect(ingest.discarded()).toEqual({});
+  });
+
+  it("carries the request's data, from Sentry's HTTP integration, on those that waited", async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+    });
+    const server = createServer((_req, res) => {
+      for (let i = 0; i < 40; i++) Sentry.captureException(new Error(`row failed at ${step(i)}`));
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/import?batch=seven`).then((res) => res.text());
+    server.close();
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(40), { timeout: 10_000 });
+    for (const event of ingest.items<Sentry.Event>('event')) {
+      expect(event.request?.url).toContain('/import');
+      expect(event.transaction).toBe('GET /import');
+    }
   });
 
   it('processes those still waiting when the app closes at once', async () => {
