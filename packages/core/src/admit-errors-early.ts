@@ -34,6 +34,11 @@ export interface Admitted {
 export interface AdmitOptions {
   /** Kept events that may wait for a later turn of the event loop (see below). @default 5000 */
   maxWaiting?: number;
+  /**
+   * Whether `process.exit()` processes the waiting events: worth it only when something keeps
+   * them then (the Kafka transport's salvage); otherwise it only delays the exit. @default false
+   */
+  processAtExit?: boolean;
 }
 
 /** A kept exception waiting for its turn, with copies of the scopes it was captured in. */
@@ -59,8 +64,9 @@ interface WaitingCapture {
  * counted as `queue_overflow`), and are processed 32 per turn of the event loop. Each waits with
  * copies of its scopes and its timestamp, so it is the event it would have been at capture:
  * tags, breadcrumbs, user, request data, trace and span as they were then. `lastEventId()` and a
- * request's session are updated at capture. A flush, a close and `process.exit()` process the
- * waiting events first (at exit, so the Kafka transport's salvage sees them). Returns a function
+ * request's session are updated at capture. A flush and a close process the waiting events
+ * first, and so does `process.exit()` with `processAtExit` (for the Kafka transport's salvage
+ * to see them). Returns a function
  * that processes those still waiting and puts the client's methods back.
  */
 export function admitErrorsEarly(
@@ -85,7 +91,7 @@ export function admitErrorsEarly(
   const offFlush = client.on('flush', () => waiting.drain());
   const onExit = () => waiting.drain();
   // Ahead of the Kafka transport's own exit hook, which spools what is pending.
-  process.prependListener('exit', onExit);
+  if (options.processAtExit) process.prependListener('exit', onExit);
 
   /**
    * The policy's verdict on a captured event: 'drop', or the hint to capture it with (marked

@@ -79,7 +79,11 @@ export function initObservability(options: FaultlineOptions = {}): Observability
   const client = Sentry.init(sentryOptions(userOptions, config, sampling.sentry));
   const restoreCapture =
     client && sampling.errorPolicy
-      ? admitErrorsEarly(client, sampling.errorPolicy, { maxWaiting: config.maxPendingEvents })
+      ? admitErrorsEarly(client, sampling.errorPolicy, {
+          maxWaiting: config.maxPendingEvents,
+          // Only the Kafka transport keeps events at exit (its salvage spools them).
+          processAtExit: kafka !== undefined,
+        })
       : undefined;
   if (kafka && client && kafka.factory.current) {
     salvage = kafka.module.salvagePendingEvents(client, kafka.factory.current, {
