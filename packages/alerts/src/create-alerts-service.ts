@@ -8,6 +8,7 @@ import {
   stoppedConsumerError,
   watchConsumerStall,
   whileTopicUnknown,
+  withDeadline,
 } from '@faultline/contract';
 import {
   type EachBatchPayload,
@@ -169,9 +170,6 @@ export function createAlertsService(
       });
     });
 
-    // A rebuild that fails part-way (the brokers away again) leaves nothing running: a consumer
-    // left behind would rejoin the group on KafkaJS's restart timer and split the partitions with
-    // the next attempt's.
     // A run KafkaJS stopped without a crash (seen after a broker restart: joined, caught up, then
     // no fetch at all) would leave the active instance reading nothing, for good. Rebuilt instead.
     const stall = watchConsumerStall(consumer, {
@@ -180,6 +178,10 @@ export function createAlertsService(
         if (!stopped) rebuild(`its consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`);
       },
     });
+
+    // A rebuild that fails part-way (the brokers away again) leaves nothing running: a consumer
+    // left behind would rejoin the group on KafkaJS's restart timer and split the partitions with
+    // the next attempt's.
     try {
       stats.caughtUp = false;
       const restored = await restoreEpisodes(kafka, config.stateTopic, book);
@@ -235,12 +237,10 @@ export function createAlertsService(
           // meets the handler's stopped check, which ends a consumer (see stoppedConsumerError).
           // Not waited for past DISCONNECT_WAIT_MS: KafkaJS waits for its requests in flight, and
           // a stalled run's may never be answered. Left behind, it is ended at its next batch.
-          const waited = new AbortController();
-          await Promise.race([
+          await withDeadline(
             consumer.disconnect().catch(() => undefined),
-            sleep(DISCONNECT_WAIT_MS, waited.signal),
-          ]);
-          waited.abort(); // its timer must not hold the process
+            DISCONNECT_WAIT_MS,
+          );
           await dispatcher.idle();
           await pool.close();
           stats.caughtUp = false;

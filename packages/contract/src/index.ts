@@ -107,3 +107,4 @@ export {
 } from './watch-consumer-stall.js';
 export { STALL_AFTER_MS, type StallWatch, watchStall } from './watch-stall.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';
+export { withDeadline } from './with-deadline.js';

@@ -26,7 +26,7 @@ export interface KeptEventQueue<T> {
  */
 export function createKeptEventQueue<T>(options: {
   process: (capture: T) => void;
-  /** @default 5000 */
+  /** Captures that may wait at once. */
   max: number;
   /** @default INLINE_PER_TICK */
   inlinePerTick?: number;

@@ -4,6 +4,7 @@ import {
   DEFAULT_ENVELOPE_TOPIC,
   type KafkaTransportStats,
   sleep,
+  withDeadline,
 } from '@faultline/contract';
 import { defaultSpoolDir, type Spool, type SpoolBatch } from '@faultline/spool';
 import type { BaseTransportOptions, DataCategory, Envelope, Transport } from '@sentry/core';
@@ -495,10 +496,10 @@ function createKafkaTransport(
             'the next process of this service that opens it, or a live one that adopts it, sends them to Kafka',
         );
       }
-      await Promise.race([
+      await withDeadline(
         producer.disconnect().catch(() => undefined),
-        new Promise((r) => setTimeout(r, 1000)),
-      ]);
+        1000,
+      );
       spools.close();
       return flushed;
     },
@@ -516,21 +517,6 @@ function createKafkaTransport(
       };
     },
   };
-}
-
-/** Waits for `promise`, or `ms` at most; the timer does not outlive it. */
-async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      promise,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, Math.max(1, ms));
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Broker answers that mean this producer id's sequence state is lost for good. */
