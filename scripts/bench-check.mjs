@@ -56,7 +56,8 @@ const failures = [];
 for (const [key, ratios] of seen) {
   const now = median(ratios);
   const entry = recorded.ratios[key];
-  const floor = entry ? entry.recorded * (1 - recorded.tolerance) : undefined;
+  // An entry may carry its own tolerance: one whose rounds spread wider than the file's.
+  const floor = entry ? entry.recorded * (1 - (entry.tolerance ?? recorded.tolerance)) : undefined;
   const verdict = !entry ? 'new' : !entry.guard ? 'not guarded' : now < floor ? 'FAILED' : 'ok';
   if (verdict === 'FAILED') failures.push(key);
   rows.push([key, now, entry?.recorded, verdict, spread(ratios)]);
