@@ -50,7 +50,9 @@ export interface AlertsOptions {
   tickMs?: number;
   /**
    * How long the active run's consumer may go without starting a fetch (outside a batch) before
-   * the run counts as stalled and is rebuilt. A healthy run fetches every 500 ms. @default 60 000 ms
+   * the run counts as stalled and is rebuilt. A healthy run fetches every 500 ms. It is also how
+   * often the run compares the topic's end offsets with what it has read: a partition with unread
+   * messages and no batch between two such checks rebuilds the run too. @default 60 000 ms
    */
   stallAfterMs?: number;
   /** How often a transition every channel refused is tried again. @default 30 000 ms */

@@ -7,6 +7,7 @@ import {
   sleep,
   stoppedConsumerError,
   watchConsumerStall,
+  watchPartitionProgress,
   whileTopicUnknown,
   withDeadline,
 } from '@faultline/contract';
@@ -163,11 +164,34 @@ export function createAlertsService(
       isStopped: () => stopped,
     });
 
+    // A run still fetching, yet no longer reading a partition that has messages (seen once, after
+    // a leader election), is invisible to the stall watch below: its end offsets show it.
+    const admin = kafka.admin();
+    let adminReady: Promise<void> | undefined;
+    const progress = watchPartitionProgress({
+      everyMs: config.stallAfterMs,
+      endOffsets: async () => {
+        adminReady ??= admin.connect().catch((error: unknown) => {
+          adminReady = undefined;
+          throw error;
+        });
+        await adminReady;
+        return admin.fetchTopicOffsets(config.topic);
+      },
+      onStuck: ({ partition, unread, idleMs }) => {
+        if (!stopped) {
+          rebuild(
+            `its consumer stopped reading partition ${partition}: ${unread} messages unread for ${Math.round(idleMs / 1000)} s`,
+          );
+        }
+      },
+    });
+
     // Each step of a rebuild at debug level: a rebuild that stalls says where.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      logger.debug('the active run joined its group', {
-        partitions: payload.memberAssignment[config.topic] ?? [],
-      });
+      const partitions = payload.memberAssignment[config.topic] ?? [];
+      progress.assigned(partitions);
+      logger.debug('the active run joined its group', { partitions });
     });
 
     // A run KafkaJS stopped without a crash (seen after a broker restart: joined, caught up, then
@@ -212,12 +236,14 @@ export function createAlertsService(
         // A batch is resolved once counted (below), never because the handler returned.
         eachBatchAutoResolve: false,
         // Its own work never counts as a stall: a batch waits on the parse pool and the channels.
-        eachBatch: stall.eachBatch(countBatch),
+        eachBatch: stall.eachBatch(progress.eachBatch(countBatch)),
       });
       // The rules' windows are rebuilt from the lookback window, whatever the group committed.
       for (const { partition, offset } of starts) {
         consumer.seek({ topic: config.topic, partition, offset: String(offset) });
+        if (Number(offset) >= 0) progress.expect(partition, Number(offset));
       }
+      progress.start();
       logger.debug('the active run is consuming from the lookback offsets');
       caughtUp();
       const tick = async () => {
@@ -232,6 +258,7 @@ export function createAlertsService(
         async stop() {
           stopped = true;
           stall.stop();
+          progress.stop();
           clearInterval(timer);
           // Disconnected in the same tick as `stopped` is set: a batch KafkaJS would start after it
           // meets the handler's stopped check, which ends a consumer (see stoppedConsumerError).
@@ -243,6 +270,10 @@ export function createAlertsService(
           );
           await dispatcher.idle();
           await pool.close();
+          await withDeadline(
+            admin.disconnect().catch(() => undefined),
+            DISCONNECT_WAIT_MS,
+          );
           stats.caughtUp = false;
         },
       };
@@ -252,13 +283,16 @@ export function createAlertsService(
         resolveOffset,
         heartbeat,
         isRunning,
+        isStale,
       }: EachBatchPayload): Promise<void> {
         if (stopped) throw stoppedConsumerError();
         const last = batch.messages.at(-1);
         if (!last) return;
         const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
         // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
-        if (!isRunning()) return;
+        // A seek waiting for this partition (the lookback's, made while this batch was fetched):
+        // nothing counted, the seek reads these messages again, and they must count once.
+        if (!isRunning() || isStale()) return;
         if (stopped) throw stoppedConsumerError();
         // The whole batch through the rules, then its transitions in order: one hand-over per batch.
         const transitions: AlertTransition[] = [];
@@ -301,7 +335,9 @@ export function createAlertsService(
     } catch (error) {
       stopped = true;
       stall.stop();
+      progress.stop();
       await consumer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
       await pool.close();
       throw error;
     }

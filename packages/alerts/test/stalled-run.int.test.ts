@@ -1,11 +1,17 @@
 import { type Logger, silentLogger } from '@faultline/contract';
 import { createTopic, startKafka, uniqueName, waitUntil } from '@faultline/testkit';
-import { Kafka, logLevel } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { type Consumer, type ConsumerConfig, Kafka, logLevel } from 'kafkajs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAlertsService } from '../src/index.js';
 
 /** Envelopes of one error event each: the run counts every message it reads. */
-async function produce(brokers: string[], topic: string, count: number, from: number): Promise<void> {
+async function produce(
+  brokers: string[],
+  topic: string,
+  count: number,
+  from: number,
+  partition?: number,
+): Promise<void> {
   const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   const messages = Array.from({ length: count }, (_, i) => ({
@@ -13,6 +19,7 @@ async function produce(brokers: string[], topic: string, count: number, from: nu
       `${JSON.stringify({ event_id: (from + i).toString(16).padStart(32, '0') })}\n{"type":"event"}\n` +
         `${JSON.stringify({ level: 'error', message: `stalled run ${from + i}`, timestamp: Date.now() / 1000 })}\n`,
     ),
+    partition,
   }));
   await producer.send({ topic, messages });
   await producer.disconnect();
@@ -66,6 +73,79 @@ describe('an active alerts run whose broker stops answering', () => {
       await service.stop();
     } finally {
       broker.thaw();
+      await broker.destroy();
+    }
+  }, 180_000);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+// After a leader election, a run was seen caught up, then reading nothing more of its busy
+// partition for minutes while it fetched the other every 500 ms: the stall watch saw life. That
+// fault is inside KafkaJS and no broker can be made to cause it on demand, so it is injected with
+// KafkaJS's own pause() on the run's real consumer (its other partition keeps being fetched).
+describe('an active alerts run that fetches but no longer reads a partition', () => {
+  it('is rebuilt once a partition with unread messages got no batch between two checks, and the new run reads it', async () => {
+    const broker = await startKafka();
+    try {
+      const topic = uniqueName('unread');
+      await createTopic(broker.brokers, topic, 2);
+      const groupId = uniqueName('unread');
+      const runs: Consumer[] = [];
+      const consumer = Kafka.prototype.consumer;
+      vi.spyOn(Kafka.prototype, 'consumer').mockImplementation(function (
+        this: Kafka,
+        config?: ConsumerConfig,
+      ) {
+        const created = consumer.call(this, config as ConsumerConfig);
+        if (config?.groupId === groupId) runs.push(created);
+        return created;
+      });
+      const warnings: string[] = [];
+      const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+      const service = createAlertsService(
+        {
+          brokers: broker.brokers,
+          topic,
+          groupId,
+          stateTopic: uniqueName('unread-state'),
+          dryRun: true,
+          stallAfterMs: 2000,
+          logger,
+        },
+        {},
+      );
+      await service.start();
+      await produce(broker.brokers, topic, 20, 0, 0);
+      await produce(broker.brokers, topic, 20, 20, 1);
+      await waitUntil(() => (service.stats.caughtUp && service.stats.envelopes >= 40) || undefined, {
+        what: 'the active run to read 40 envelopes',
+        timeoutMs: 60_000,
+      });
+      // Caught up and idle for several checks: nothing to read, nothing rebuilt.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      expect(warnings.filter((w) => w.includes('rebuilding'))).toEqual([]);
+
+      expect(runs).toHaveLength(1);
+      runs[0]?.pause([{ topic, partitions: [0] }]);
+      await produce(broker.brokers, topic, 30, 40, 0);
+      await produce(broker.brokers, topic, 10, 70, 1); // read: the run fetches on
+      await waitUntil(() => warnings.find((w) => w.includes('stopped reading partition 0')), {
+        what: 'the run that no longer reads partition 0 to be rebuilt',
+        timeoutMs: 30_000,
+      });
+      expect(warnings.filter((w) => w.includes('its consumer stalled'))).toEqual([]);
+      // The 50 read before, then the rebuilt run's lookback: all 80, the 30 the old run left included.
+      await waitUntil(() => (service.stats.caughtUp && service.stats.envelopes >= 130) || undefined, {
+        what: 'the rebuilt run to read all 80 envelopes',
+        timeoutMs: 60_000,
+      });
+      expect(runs).toHaveLength(2);
+      expect(warnings.filter((w) => w.includes('rebuilding'))).toHaveLength(1);
+      await service.stop();
+    } finally {
       await broker.destroy();
     }
   }, 180_000);

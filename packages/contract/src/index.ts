@@ -105,6 +105,12 @@ export {
   type ConsumerStallWatch,
   watchConsumerStall,
 } from './watch-consumer-stall.js';
+export {
+  type BatchPayloadLike,
+  type PartitionProgressOptions,
+  type PartitionProgressWatch,
+  watchPartitionProgress,
+} from './watch-partition-progress.js';
 export { STALL_AFTER_MS, type StallWatch, watchStall } from './watch-stall.js';
 export { isTopicNotKnownYet, whileTopicUnknown } from './while-topic-unknown.js';
 export { withDeadline } from './with-deadline.js';
