@@ -115,6 +115,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
           healthPort,
           () => joined && (!service.stats.active || service.stats.caughtUp),
         );
+  // A signal while start() still waits for Kafka ends the wait: start() then resolves, not joined.
+  const stopping = stopped.then(() => service.stop());
   try {
     await service.start();
     joined = true;
@@ -126,7 +128,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   await stopped;
   joined = false;
-  await service.stop();
+  await stopping;
   await health?.close();
   return 0;
 }

@@ -6,6 +6,7 @@ import {
   restartUnlessStopped,
   sleep,
   stoppedConsumerError,
+  untilDone,
   watchConsumerStall,
   watchPartitionProgress,
   whileTopicUnknown,
@@ -389,14 +390,28 @@ export function createAlertsService(
     config,
     stats,
     async start() {
-      await ensureStateTopic(kafka, config.stateTopic);
-      producer = kafka.producer();
-      await producer.connect();
-      leadership = await joinLeadership(
-        kafka,
-        { topic: config.leaderTopic, groupId: `${config.groupId}.leader` },
-        onLeadership,
+      // Users start services in any order: brokers not up yet, or one just lost and still named by
+      // the metadata, are waited for (one log line per reason), as the forwarder does. A refused
+      // login or a denied ACL is thrown: waiting would not mend it.
+      await untilDone(
+        'joining Kafka',
+        async () => {
+          await ensureStateTopic(kafka, config.stateTopic);
+          producer ??= kafka.producer();
+          await producer.connect();
+          leadership ??= await joinLeadership(
+            kafka,
+            { topic: config.leaderTopic, groupId: `${config.groupId}.leader` },
+            onLeadership,
+          );
+        },
+        { logger, signal: closing.signal, isFatal: isRefusedByKafka },
       );
+      // stop() came while a step was under way: what that step connected is closed here.
+      if (closing.signal.aborted) {
+        await leadership?.stop();
+        await producer?.disconnect().catch(() => undefined);
+      }
     },
     async tick() {
       await switching;
@@ -409,6 +424,19 @@ export function createAlertsService(
       await producer?.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** A refused login, or an ACL that denies the service its topics or group. */
+function isRefusedByKafka(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; type?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
+    if (e.name === 'KafkaJSSASLAuthenticationError' || /_AUTHORIZATION_FAILED$/.test(e.type ?? ''))
+      return true;
+  }
+  return false;
 }
 
 function kafkaLogs(logger: Logger): logCreator {

@@ -74,7 +74,14 @@ export async function joinLeadership(
     }
   }
 
-  await join();
+  try {
+    await join();
+  } catch (error) {
+    // Not joined (the brokers away): nothing is left connected for the caller's next attempt.
+    stopping.abort();
+    await consumer?.disconnect().catch(() => undefined);
+    throw error;
+  }
   return {
     get active() {
       return active;

@@ -98,6 +98,7 @@ export { DEFAULT_SIZE_LIMITS, itemLimit, type SizeLimits } from './size-limits.j
 export { sleep } from './sleep.js';
 export { trimEventBreadcrumbs } from './trim-event-breadcrumbs.js';
 export { trimOldest } from './trim-oldest.js';
+export { untilDone } from './until-done.js';
 export type { TopicMetadataSource } from './wait-for-topic-leaders.js';
 export { waitForTopicLeaders } from './wait-for-topic-leaders.js';
 export {

@@ -1,8 +1,8 @@
-import { whileTopicUnknown } from '@faultline/contract';
+import { untilDone, whileTopicUnknown } from '@faultline/contract';
 import type { Consumer, EachBatchHandler, Kafka, Producer } from 'kafkajs';
-import { topicExists, untilDone } from './kafka-readiness.js';
 import type { Logger } from './logger.js';
 import { placeNewGroup, type StartFrom } from './place-new-group.js';
+import { topicExists } from './topic-exists.js';
 
 /**
  * The start-up sequence, each step waited for rather than failed: Kafka reachable and the topic

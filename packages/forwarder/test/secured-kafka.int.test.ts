@@ -135,6 +135,30 @@ describe('a cluster reached over SASL_SSL', () => {
     }
   });
 
+  it('the alerts service, refused its password, does not wait for Kafka: start() throws at once, naming no secret', async () => {
+    const password = 'not-the-password-2c9e';
+    const alerts = createAlertsService(
+      { dryRun: true, groupId: uniqueName('secured-alerts-refused'), logger: silentLogger },
+      {
+        FAULTLINE_KAFKA_BROKERS: secured.brokers.join(','),
+        FAULTLINE_KAFKA_SSL_CA_FILE: secured.caFile,
+        FAULTLINE_ALERTS_KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        FAULTLINE_ALERTS_KAFKA_SASL_USERNAME: secured.username,
+        FAULTLINE_ALERTS_KAFKA_SASL_PASSWORD: password,
+      },
+    );
+    const startedAt = Date.now();
+    const error = await alerts.start().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    await alerts.stop();
+    expect(error?.message).toMatch(/authentication failed/i);
+    expect(error?.message).not.toContain(password);
+    // KafkaJS's own retries of the refusal, not Faultline's wait for Kafka (which never ends).
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+  });
+
   it('says in one line, naming the mechanism, that the broker refused the password', async () => {
     const topic = uniqueName('secured-refused');
     await createTopic(broker.brokers, topic);
