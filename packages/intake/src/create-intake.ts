@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { foldKafkaLogs, redactDsn } from '@faultline/contract';
+import { foldKafkaLogs, redactDsn, withDeadline } from '@faultline/contract';
 import { createScrubber } from '@faultline/scrubbing';
 import { openSpool, type Spool } from '@faultline/spool';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -187,10 +187,7 @@ export function createIntake(options: IntakeOptions): Intake {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
-        ]);
+        await withDeadline(new Promise<void>((resolve) => (drained = resolve)), config.shutdownTimeoutMs);
       }
       server.closeAllConnections();
       await closed;
