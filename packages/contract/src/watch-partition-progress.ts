@@ -54,8 +54,8 @@ export function watchPartitionProgress(options: PartitionProgressOptions): Parti
   let checking = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  /** What the last check found: per partition, unread then and batches seen by then. */
-  let last: { at: number; behind: Map<number, number> } | undefined;
+  /** What the last check found: per partition behind then, its batches seen by then and unread. */
+  let last: { at: number; behind: Map<number, { batches: number; unread: number }> } | undefined;
 
   async function check(): Promise<void> {
     if (stopped || checking || !partitions) return;
@@ -81,19 +81,18 @@ export function watchPartitionProgress(options: PartitionProgressOptions): Parti
         last = undefined;
         return;
       }
-      const behind = new Map<number, number>();
+      const behind = new Map<number, { batches: number; unread: number }>();
       for (const { partition, high } of ends) {
         const from = next.get(partition);
         if (from === undefined || !partitions.includes(partition)) continue;
+        const unread = Number(high) - from;
         // More than one: a transaction's commit marker takes the last offset, and no batch shows it.
-        if (Number(high) > from + 1) behind.set(partition, seen.get(partition) ?? 0);
+        if (unread > 1) behind.set(partition, { batches: seen.get(partition) ?? 0, unread });
       }
       const now = Date.now();
       if (last) {
-        for (const [partition, batches] of behind) {
-          if (last.behind.get(partition) !== batches) continue;
-          const unread =
-            Number(ends.find((e) => e.partition === partition)?.high) - (next.get(partition) ?? 0);
+        for (const [partition, { batches, unread }] of behind) {
+          if (last.behind.get(partition)?.batches !== batches) continue;
           stop();
           options.onStuck({ partition, unread, idleMs: now - last.at });
           return;
