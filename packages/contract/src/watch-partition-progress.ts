@@ -14,12 +14,22 @@ export interface PartitionProgressOptions {
   onStuck: (stuck: { partition: number; unread: number; idleMs: number }) => void;
   /** Between two checks. @default 30 000 ms */
   everyMs?: number;
+  /**
+   * Where the consumer starts a partition it has had no batch of (its group's committed offsets,
+   * say; a negative offset: not known), so that a partition never read since the group gave it is
+   * checked too. Asked only while such a partition has messages. @default such partitions are
+   * checked from their first batch on
+   */
+  startOffsets?: () => Promise<readonly { partition: number; offset: string }[]>;
 }
 
 export interface PartitionProgressWatch {
   /** Where the consumer reads a partition from before any batch of it came (a seek, say). */
   expect(partition: number, offset: number): void;
-  /** The partitions the consumer was given (its group join): only those are checked. */
+  /**
+   * The partitions the consumer was given (its group join): only those are checked. One given
+   * anew after a rebalance is read from where the group left it, so what the watch knew of it goes.
+   */
   assigned(partitions: readonly number[]): void;
   /** Wraps the consumer's batch handler: a batch is a sign of progress, its work never a stall. */
   eachBatch<P extends BatchPayloadLike>(
@@ -77,6 +87,18 @@ export function watchPartitionProgress(options: PartitionProgressOptions): Parti
         last = undefined;
         return;
       }
+      if (
+        options.startOffsets &&
+        ends.some(({ partition, high }) => Number(high) > 1 && unknown(partition))
+      ) {
+        try {
+          for (const { partition, offset } of await options.startOffsets()) {
+            if (unknown(partition) && Number(offset) >= 0) next.set(partition, Number(offset));
+          }
+        } catch {
+          // Asked again at the next check; until then those partitions are not judged.
+        }
+      }
       if (stopped || working > 0) {
         last = undefined;
         return;
@@ -104,6 +126,11 @@ export function watchPartitionProgress(options: PartitionProgressOptions): Parti
     }
   }
 
+  /** Assigned, but neither a batch nor a start offset says where its reading is. */
+  function unknown(partition: number): boolean {
+    return !next.has(partition) && (partitions?.includes(partition) ?? false);
+  }
+
   function stop(): void {
     stopped = true;
     clearInterval(timer);
@@ -114,6 +141,13 @@ export function watchPartitionProgress(options: PartitionProgressOptions): Parti
       if (!seen.has(partition)) next.set(partition, offset);
     },
     assigned(given) {
+      if (partitions) {
+        for (const partition of given) {
+          if (partitions.includes(partition)) continue;
+          next.delete(partition);
+          seen.delete(partition);
+        }
+      }
       partitions = given;
       last = undefined;
     },

@@ -102,6 +102,7 @@ describe('watchPartitionProgress', () => {
     await watch.check();
     expect(stuck).toEqual([]);
     watch.assigned([0, 1]);
+    watch.expect(0, 0); // given back: read from where the group left it
     await watch.check();
     refuse(true);
     await watch.check(); // no answer: the next verdict needs two answered checks again
@@ -110,6 +111,65 @@ describe('watchPartitionProgress', () => {
     expect(stuck).toEqual([]);
     await watch.check();
     expect(stuck.map((s) => s.partition)).toEqual([0]);
+  });
+
+  it('forgets what it read of a partition another member had meanwhile', async () => {
+    const ends = { 0: 5, 1: 5 };
+    const { watch, stuck, handle } = setUp(ends);
+    await handle(batch(0, 0, 4));
+    await handle(batch(1, 0, 4));
+    watch.assigned([1]); // partition 0 went to another member, which reads it on to 40
+    ends[0] = 40;
+    watch.assigned([0, 1]); // and back: the group's committed offset is 40, nothing to read
+    await watch.check();
+    await watch.check();
+    expect(stuck).toEqual([]);
+  });
+
+  it('checks a partition never read since it was given from where its group would start it', async () => {
+    const committed: Record<number, string> = { 0: '12', 1: '-1' };
+    let asked = 0;
+    const stuck: { partition: number; unread: number; idleMs: number }[] = [];
+    const watch = watchPartitionProgress({
+      endOffsets: async () => [
+        { partition: 0, high: '30' },
+        { partition: 1, high: '30' },
+      ],
+      startOffsets: async () => {
+        asked++;
+        return Object.entries(committed).map(([partition, offset]) => ({
+          partition: Number(partition),
+          offset,
+        }));
+      },
+      onStuck: (s) => stuck.push(s),
+    });
+    watch.assigned([0, 1]);
+    await watch.check();
+    await watch.check();
+    // Partition 0 from its committed 12; partition 1 never committed (-1): not judged, asked again.
+    expect(stuck).toEqual([{ partition: 0, unread: 18, idleMs: expect.any(Number) }]);
+    expect(asked).toBe(2);
+  });
+
+  it('asks for no start offsets once every partition with messages was read', async () => {
+    let asked = 0;
+    const watch = watchPartitionProgress({
+      endOffsets: async () => [
+        { partition: 0, high: '5' },
+        { partition: 1, high: '0' },
+      ],
+      startOffsets: async () => {
+        asked++;
+        return [];
+      },
+      onStuck: () => undefined,
+    });
+    watch.assigned([0, 1]);
+    await watch.eachBatch(async () => undefined)(batch(0, 0, 4));
+    await watch.check();
+    await watch.check();
+    expect(asked).toBe(0); // partition 1 has none: nothing to start it from
   });
 
   it('calls nothing once stopped', async () => {

@@ -3,6 +3,8 @@ import {
   proxySettingsFromEnv,
   restartUnlessStopped,
   watchConsumerStall,
+  watchPartitionProgress,
+  withDeadline,
 } from '@faultline/contract';
 import { type EachBatchHandler, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createDeadLetterer } from './dead-letter.js';
@@ -162,6 +164,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     joined = true;
     const partitions = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
     window.assigned(partitions);
+    progress.assigned(payload.memberAssignment[config.topic] ?? []);
     logger.info('consuming', { topic: config.topic, partitions });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -178,6 +181,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     if (failed) return;
     failed = true;
     stall.stop();
+    progress.stop();
     logger.error(why, { reason: error.message });
     options.onFatal?.(error);
   }
@@ -195,7 +199,40 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         new Error(`the consumer stalled: no fetch for ${Math.round(idleMs / 1000)} s`),
       ),
   });
-  const eachBatch: EachBatchHandler = stall.eachBatch(loop.eachBatch);
+  // A consumer that still fetches, yet no longer reads a partition that has envelopes (seen once
+  // in the alerts service, after a leader election), is alive to the stall watch: only the
+  // partition's end offset beside what was read shows it. From the first check on, a partition not
+  // read since the group gave it is judged from the group's committed offset.
+  const admin = kafka.admin();
+  let adminReady: Promise<void> | undefined;
+  const connectedAdmin = async () => {
+    adminReady ??= admin.connect().catch((error: unknown) => {
+      adminReady = undefined;
+      throw error;
+    });
+    await adminReady;
+    return admin;
+  };
+  const progress = watchPartitionProgress({
+    everyMs: config.stallAfterMs,
+    endOffsets: async () => (await connectedAdmin()).fetchTopicOffsets(config.topic),
+    startOffsets: async () => {
+      const [committed] = await (await connectedAdmin()).fetchOffsets({
+        groupId: config.groupId,
+        topics: [config.topic],
+      });
+      return committed?.partitions ?? [];
+    },
+    onStuck: ({ partition, unread, idleMs }) =>
+      fail(
+        'consumer stopped reading a partition and cannot go on',
+        new Error(
+          `the consumer stopped reading partition ${partition}: ${unread} envelopes unread for ${Math.round(idleMs / 1000)} s`,
+        ),
+      ),
+  });
+  // Neither watch counts the forwarder's own batches, which wait for room, limits and retries.
+  const eachBatch: EachBatchHandler = stall.eachBatch(progress.eachBatch(loop.eachBatch));
 
   return {
     get metrics() {
@@ -228,7 +265,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         signal: stopping.signal,
       });
       if (!consuming) return;
-      if (!stopping.signal.aborted && !failed) stall.start();
+      if (!stopping.signal.aborted && !failed) {
+        stall.start();
+        progress.start();
+      }
       logger.info('forwarding', {
         topic: config.topic,
         deadLetterTopic: config.deadLetterTopic,
@@ -252,6 +292,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       if (stopping.signal.aborted) return;
       stopping.abort();
       stall.stop();
+      progress.stop();
       // Requests already sent finish within the grace (their envelopes commit); waits for limits
       // and retries end now, uncommitted, to be delivered after a restart. Then the group is left
       // at once, so the partitions' next owner starts from what this one delivered.
@@ -265,6 +306,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       gate.close();
       await outcomes.stop();
       await producer.disconnect().catch(() => undefined);
+      // Not waited for long: KafkaJS waits for its requests in flight, and a broker away may never answer.
+      await withDeadline(
+        admin.disconnect().catch(() => undefined),
+        1000,
+      );
       poster.close();
       await health?.close();
       logger.info('stopped', { delivered: figures.delivered, inFlight: window.size });

@@ -130,7 +130,9 @@ export interface ForwarderOptions {
    * How long the consumer may go without a sign of life (a fetch started, a heartbeat, a join, a
    * crash KafkaJS restarts from), outside the forwarder's own batches, before consuming counts as
    * unable to go on (`onFatal`; the CLI exits with status 1 and the orchestrator starts it again).
-   * A healthy consumer starts a fetch every second. @default 60 000 ms
+   * A healthy consumer starts a fetch every second. It is also the interval of the progress
+   * check: an assigned partition with envelopes to read, and no batch of it between two checks
+   * while none was in hand, counts the same way. @default 60 000 ms
    */
   stallAfterMs?: number;
   /**
@@ -152,8 +154,8 @@ export interface ForwarderOptions {
    */
   logger?: Logger;
   /**
-   * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer, or
-   * the consumer stalled: see `stallAfterMs`).
+   * Called once when consuming cannot go on (KafkaJS gave up and will not restart the consumer,
+   * the consumer stalled, or it stopped reading a partition: see `stallAfterMs`).
    * `/readyz` answers 503 from then on. The CLI exits with status 1.
    * @default nothing beyond an error log line
    */
