@@ -21,6 +21,7 @@ import {
   withScope,
 } from '@sentry/node';
 import { createKeptEventQueue } from './defer-kept-events.js';
+import { shareScopeCopies } from './share-scope-copies.js';
 
 /** Set on the hint of an event the policy kept at capture; `beforeSend` then does not decide again. */
 export const ADMITTED = Symbol.for('faultline.admitted');
@@ -84,6 +85,9 @@ export function admitErrorsEarly(
         withIsolationScope(isolationScope, () => captureEvent.call(client, event, hint, scope)),
       ),
   });
+  // A burst's waiting events share their scopes' copies while the scopes do not change.
+  const currentScopes = shareScopeCopies();
+  const isolationScopes = shareScopeCopies();
   /** Whether the event admit() last kept is fatal, its capture context and scopes applied. */
   let keptFatal = false;
   /** Exceptions waiting: captured twice meanwhile, they are sent once, as the SDK would. */
@@ -157,8 +161,8 @@ export function admitErrorsEarly(
       const queued = waiting.defer({
         event,
         hint,
-        scope: (scope ?? getCurrentScope()).clone(),
-        isolationScope: isolation.clone(),
+        scope: currentScopes.copyOf(scope ?? getCurrentScope()),
+        isolationScope: isolationScopes.copyOf(isolation),
       });
       if (!queued) {
         client.recordDroppedEvent('queue_overflow', 'error');

@@ -162,6 +162,47 @@ describe("a burst's kept errors, processed over later turns", () => {
     expect(ingest.discarded()).toEqual({});
   });
 
+  it('sends each waiting one with its scope as at capture, when errors share a scope that changes between some', async () => {
+    handle = initObservability({
+      dsn: ingest.dsn(),
+      handleSignals: false,
+      sampling: { errors: { keepFirstPerFingerprint: 1, sampleRate: 0 } },
+    });
+    // One scope for the whole loop, as a loop over bad records has: the waiting events share its
+    // copies while it does not change. Changes that tell the scope's listeners (a tag) and one
+    // that does not (an event processor) must each show from their record on, and not before.
+    Sentry.withScope((scope) => {
+      for (let i = 0; i < 40; i++) {
+        if (i % 10 === 0) scope.setTag('batch', String(i / 10));
+        if (i === 25)
+          scope.addEventProcessor((event) => ({ ...event, extra: { ...event.extra, late: true } }));
+        Sentry.captureException(new Error(`row failed at ${step(i)}`));
+      }
+      scope.setTag('batch', 'after');
+      scope.addEventProcessor((event) => ({ ...event, extra: { ...event.extra, after: true } }));
+    });
+    await flushTwice();
+    await vi.waitFor(() => expect(ingest.items('event').length).toBe(40), { timeout: 10_000 });
+    const seen = ingest.items<Sentry.Event>('event').map((event) => {
+      const record = (event.exception?.values?.at(-1)?.value ?? '').replace('row failed at ', '');
+      const i = Array.from({ length: 40 }, (_, n) => step(n)).indexOf(record);
+      return {
+        i,
+        batch: event.tags?.batch,
+        late: event.extra?.late ?? false,
+        after: event.extra?.after ?? false,
+      };
+    });
+    expect(seen.sort((a, b) => a.i - b.i)).toEqual(
+      Array.from({ length: 40 }, (_, i) => ({
+        i,
+        batch: String(Math.floor(i / 10)),
+        late: i >= 25,
+        after: false,
+      })),
+    );
+  });
+
   it("carries the request's data, from Sentry's HTTP integration, on those that waited", async () => {
     handle = initObservability({
       dsn: ingest.dsn(),
