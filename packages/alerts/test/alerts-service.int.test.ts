@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fingerprintHash, silentLogger } from '@faultline/contract';
-import { createTopic, freePort, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
+import { createTopic, freePort, httpStatus, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type AlertsService, createAlertsService } from '../src/index.js';
 import { type Receiver, startReceiver } from './receiver.js';
@@ -299,11 +299,7 @@ describe('alerts on the envelope topic, on true volume', () => {
     await createTopic(inject('kafkaBrokers'), topic, 1);
     const port = await freePort();
     const bin = fileURLToPath(new URL('../bin/faultline-alerts.mjs', import.meta.url));
-    const probe = (path: string) =>
-      fetch(`http://127.0.0.1:${port}${path}`).then(
-        (r) => r.status,
-        () => 0,
-      );
+    const probe = (path: string) => httpStatus(port, path);
     const statuses: number[] = [];
     let child: import('node:child_process').ChildProcess | undefined;
     const run = runNodeScript(bin, {

@@ -1,5 +1,6 @@
 export type { BackoffOptions } from './backoff.js';
 export { backoffDelay } from './backoff.js';
+export { connectOnce } from './connect-once.js';
 export type { DeadLetterOrigin } from './dead-letter-headers.js';
 export { DEAD_LETTER_HEADERS, originHeaders } from './dead-letter-headers.js';
 export type { DsnParts } from './dsn.js';

@@ -1,4 +1,5 @@
 import {
+  connectOnce,
   foldKafkaLogs,
   proxySettingsFromEnv,
   restartUnlessStopped,
@@ -204,15 +205,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   // partition's end offset beside what was read shows it. From the first check on, a partition not
   // read since the group gave it is judged from the group's committed offset.
   const admin = kafka.admin();
-  let adminReady: Promise<void> | undefined;
-  const connectedAdmin = async () => {
-    adminReady ??= admin.connect().catch((error: unknown) => {
-      adminReady = undefined;
-      throw error;
-    });
-    await adminReady;
-    return admin;
-  };
+  const connectedAdmin = connectOnce(admin);
   const progress = watchPartitionProgress({
     everyMs: config.stallAfterMs,
     endOffsets: async () => (await connectedAdmin()).fetchTopicOffsets(config.topic),

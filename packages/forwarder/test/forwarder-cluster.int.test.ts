@@ -2,6 +2,7 @@ import { silentLogger } from '@faultline/contract';
 import {
   createTopic,
   freePort,
+  httpStatus,
   type KafkaBroker,
   runNodeScript,
   startKafka,
@@ -24,11 +25,7 @@ import { deliveredIds, envelopeBytes, forwarderCli, produce, useCleanups } from 
 // point here; what Kafka does to the forwarder is).
 const cli = forwarderCli;
 const { defer, double } = useCleanups();
-const readyz = async (port: number) =>
-  fetch(`http://127.0.0.1:${port}/readyz`).then(
-    (r) => r.status,
-    () => 0,
-  );
+const readyz = (port: number) => httpStatus(port, '/readyz');
 
 describe('forwarder on a cluster as it is', () => {
   it('started before its topic exists: waits with one log line, not ready, then delivers', async () => {

@@ -9,6 +9,7 @@ export { freePort } from './free-port.js';
 export { groupLag } from './group-lag.js';
 export type { HostileMessage } from './hostile-messages.js';
 export { hostileMessages, incompressibleEvent } from './hostile-messages.js';
+export { httpStatus } from './http-status.js';
 export type { IngestDouble, IngestReply, RecordedRequest } from './ingest-double.js';
 export { createIngestDouble } from './ingest-double.js';
 export type { ProvidedServices } from './provided-context.js';
