@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { type Logger, silentLogger } from '@faultline/contract';
-import { createTopic, freePort, runNodeScript, startKafka, uniqueName, waitUntil } from '@faultline/testkit';
+import {
+  createTopic,
+  freePort,
+  httpStatus,
+  runNodeScript,
+  startKafka,
+  uniqueName,
+  waitUntil,
+} from '@faultline/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createAlertsService } from '../src/index.js';
@@ -94,22 +102,24 @@ describe('an alerts service started before its broker serves', () => {
     const stopAt = Date.now();
     await service.stop();
     await starting;
-    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    // At once, not when the attempt under way ends (KafkaJS retries a refused connect for ~10 s).
+    console.log(`stopped while waiting for Kafka in ${Date.now() - stopAt} ms`);
+    expect(Date.now() - stopAt).toBeLessThan(3000);
     expect(service.stats.active).toBe(false);
   }, 60_000);
 
   it('the bin, waiting: /healthz answers, /readyz does not, and SIGTERM ends it with exit 0', async () => {
     const port = await freePort();
     const bin = fileURLToPath(new URL('../bin/faultline-alerts.mjs', import.meta.url));
-    const probe = (path: string) =>
-      fetch(`http://127.0.0.1:${port}${path}`).then(
-        (r) => r.status,
-        () => 0,
-      );
+    const probe = (path: string) => httpStatus(port, path);
     let child: import('node:child_process').ChildProcess | undefined;
+    let output = '';
     const run = runNodeScript(bin, {
       onSpawn: (spawned) => {
         child = spawned;
+      },
+      onStdout: (text) => {
+        output += text;
       },
       args: ['--dry-run', '--health-port', String(port)],
       env: {
@@ -123,13 +133,19 @@ describe('an alerts service started before its broker serves', () => {
       what: '/healthz',
       timeoutMs: 30_000,
     });
-    await sleep(2000);
+    // Its first attempt fails once KafkaJS's own retries do (about 10 s); the second is under way
+    // when the signal comes, and must not be waited out.
+    await waitUntil(() => output.includes('joining Kafka: waiting') || undefined, {
+      what: 'the bin to say that it waits for Kafka',
+      timeoutMs: 30_000,
+    });
+    await sleep(1000);
     expect(await probe('/readyz')).toBe(503);
     const signalledAt = Date.now();
     child?.kill('SIGTERM');
     const result = await run;
     expect(result.code, result.stderr).toBe(0);
+    console.log(`the bin ended ${Date.now() - signalledAt} ms after SIGTERM`);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    expect(`${result.stdout}${result.stderr}`).toContain('joining Kafka: waiting');
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { backoffDelay } from './backoff.js';
 import type { Logger } from './logger.js';
+import { onAbort } from './on-abort.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -8,6 +9,10 @@ import { sleep } from './sleep.js';
  * not created yet, a coordinator still moving: a service waits for each instead of exiting, since
  * users start services in any order. An error `isFatal` names (a refused login) is thrown at once:
  * waiting would not mend it.
+ *
+ * An abort ends the wait at once, even during an attempt: a KafkaJS connect to brokers that refuse
+ * it retries inside itself for about 10 s, and a SIGTERM must not wait that out. The attempt
+ * goes on unawaited and is handed to `abandoned`, so that the caller closes what it connects.
  */
 export async function untilDone(
   what: string,
@@ -19,13 +24,20 @@ export async function untilDone(
     maxDelayMs?: number;
     /** Errors thrown at once instead of waited out. @default none */
     isFatal?: (error: unknown) => boolean;
+    /** Given the attempt an abort left under way (its rejection is handled). @default nothing */
+    abandoned?: (attempt: Promise<unknown>) => void;
   },
 ): Promise<boolean> {
   let condition: string | undefined;
   for (let attempt = 0; ; attempt++) {
     if (deps.signal.aborted) return false;
     try {
-      await step();
+      const under = step();
+      if ((await settledOrAborted(under, deps.signal)) === 'aborted') {
+        under.catch(() => undefined);
+        deps.abandoned?.(under);
+        return false;
+      }
       if (condition) deps.logger.info(`${what}: done`, { attempts: attempt + 1 });
       return true;
     } catch (error) {
@@ -38,4 +50,21 @@ export async function untilDone(
       await sleep(backoffDelay(attempt, { initialMs: 500, maxMs: deps.maxDelayMs ?? 10_000 }), deps.signal);
     }
   }
+}
+
+/** Whether `attempt` settled (its rejection passed on) or `signal` aborted first. */
+function settledOrAborted(attempt: Promise<unknown>, signal: AbortSignal): Promise<'settled' | 'aborted'> {
+  return new Promise((resolve, reject) => {
+    const unlisten = onAbort(signal, () => resolve('aborted'));
+    attempt.then(
+      () => {
+        unlisten();
+        resolve('settled');
+      },
+      (error: unknown) => {
+        unlisten();
+        reject(error);
+      },
+    );
+  });
 }

@@ -74,4 +74,27 @@ describe('untilDone', () => {
     expect(await waiting).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('ends the wait at once when aborted during an attempt, and hands the attempt over', async () => {
+    const { logger } = recordingLogger();
+    const abort = new AbortController();
+    let finish: () => void = () => undefined;
+    const abandoned: Promise<unknown>[] = [];
+    const started = Date.now();
+    const waiting = untilDone(
+      'joining Kafka',
+      // As a KafkaJS connect retrying refused brokers inside itself: settles much later.
+      () => new Promise<void>((resolve) => (finish = resolve)),
+      { logger, signal: abort.signal, abandoned: (attempt) => abandoned.push(attempt) },
+    );
+    setTimeout(() => abort.abort(), 50);
+    expect(await waiting).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(abandoned).toHaveLength(1);
+    let settled = false;
+    void abandoned[0]?.then(() => (settled = true));
+    finish();
+    await abandoned[0];
+    expect(settled).toBe(true);
+  });
 });

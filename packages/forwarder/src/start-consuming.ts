@@ -23,8 +23,20 @@ export async function startConsuming(deps: {
   signal: AbortSignal;
 }): Promise<boolean> {
   const { kafka, producer, consumer, topic } = deps;
-  const waiting = { logger: deps.logger, signal: deps.signal };
   const admin = kafka.admin();
+  const waiting = {
+    logger: deps.logger,
+    signal: deps.signal,
+    // A stop during an attempt ends the wait at once; what the attempt connects after it is closed
+    // when it settles (the stop itself has closed the producer and the consumer already).
+    abandoned: (attempt: Promise<unknown>) => {
+      const close = () =>
+        Promise.all([admin.disconnect(), producer.disconnect(), consumer.disconnect()]).catch(
+          () => undefined,
+        );
+      void attempt.then(close, close);
+    },
+  };
   const ready = await untilDone(
     `waiting for Kafka and topic ${topic}`,
     async () => {
