@@ -1,5 +1,6 @@
 import {
   backoffDelay,
+  connectOnce,
   createJsonLinesLogger,
   type Logger,
   prefixLogger,
@@ -24,6 +25,7 @@ import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertNotifier } from './alert-notifier.js';
 import type { AlertTransition } from './alert-transition.js';
 import type { AlertsOptions } from './alerts-options.js';
+import { createCountOnce } from './count-once.js';
 import { createEpisodeBook } from './episode-book.js';
 import { joinLeadership, type Leadership, REJOIN_BACKOFF } from './leadership.js';
 import { lookbackOffsets } from './lookback-offsets.js';
@@ -54,6 +56,13 @@ export interface AlertsStats {
   unreadable: number;
   /** Observations of projects not in `projects`, left out. */
   notAllowed: number;
+  /**
+   * Messages KafkaJS delivered again (after a crash, a rebalance, a lost seek) that were counted
+   * already: skipped, so each message counts once.
+   */
+  readAgain: number;
+  /** Seeks back a run made because KafkaJS read a partition past messages not yet counted. */
+  soughtBack: number;
   /** Observations older than the lookback window, or more than 5 minutes ahead of the clock, left out. */
   late: number;
   future: number;
@@ -106,6 +115,8 @@ export function createAlertsService(
     caughtUp: false,
     unreadable: 0,
     notAllowed: 0,
+    readAgain: 0,
+    soughtBack: 0,
     late: 0,
     future: 0,
   };
@@ -122,8 +133,10 @@ export function createAlertsService(
   let switching = Promise.resolve();
   /** Activations that failed in a row, for the backoff before the next. */
   let failures = 0;
-  /** Cuts a rebuild's backoff short at stop(). */
+  /** Cuts a rebuild's backoff short at stop(), and start()'s wait for Kafka. */
   const closing = new AbortController();
+  /** A start-up attempt stop() cut short, still connecting. */
+  let abandonedStart: Promise<unknown> | undefined;
 
   /** What an active instance runs: fresh rules rebuilt from the topic, the book from the state topic. */
   interface ActiveRun {
@@ -167,18 +180,13 @@ export function createAlertsService(
 
     // A run still fetching, yet no longer reading a partition that has messages (seen once, after
     // a leader election), is invisible to the stall watch below: its end offsets show it.
+    // Each message counted once, from the lookback start on, wherever KafkaJS reads from.
+    const once = createCountOnce();
     const admin = kafka.admin();
-    let adminReady: Promise<void> | undefined;
+    const connectedAdmin = connectOnce(admin);
     const progress = watchPartitionProgress({
       everyMs: config.stallAfterMs,
-      endOffsets: async () => {
-        adminReady ??= admin.connect().catch((error: unknown) => {
-          adminReady = undefined;
-          throw error;
-        });
-        await adminReady;
-        return admin.fetchTopicOffsets(config.topic);
-      },
+      endOffsets: async () => (await connectedAdmin()).fetchTopicOffsets(config.topic),
       onStuck: ({ partition, unread, idleMs }) => {
         if (!stopped) {
           rebuild(
@@ -243,6 +251,7 @@ export function createAlertsService(
       for (const { partition, offset } of starts) {
         consumer.seek({ topic: config.topic, partition, offset: String(offset) });
         if (Number(offset) >= 0) progress.expect(partition, Number(offset));
+        once.start(partition, Number(offset));
       }
       progress.start();
       logger.debug('the active run is consuming from the lookback offsets');
@@ -288,8 +297,25 @@ export function createAlertsService(
       }: EachBatchPayload): Promise<void> {
         if (stopped) throw stoppedConsumerError();
         const last = batch.messages.at(-1);
-        if (!last) return;
-        const parsed = await pool.observe(batch.messages.map((message) => message.value ?? EMPTY));
+        if (!last || isStale()) return;
+        const plan = once.plan(batch.partition, batch.messages);
+        if ('seek' in plan) {
+          stats.soughtBack++;
+          logger.warn('the run read past messages it had not counted; seeking back', {
+            partition: batch.partition,
+            from: batch.messages[0]?.offset,
+            to: plan.seek,
+          });
+          consumer.seek({ topic: config.topic, partition: batch.partition, offset: String(plan.seek) });
+          return;
+        }
+        stats.readAgain += plan.from;
+        if (plan.from === batch.messages.length) {
+          resolveOffset(last.offset);
+          return;
+        }
+        const messages = plan.from === 0 ? batch.messages : batch.messages.slice(plan.from);
+        const parsed = await pool.observe(messages.map((message) => message.value ?? EMPTY));
         // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
         // A seek waiting for this partition (the lookback's, made while this batch was fetched):
         // nothing counted, the seek reads these messages again, and they must count once.
@@ -324,7 +350,8 @@ export function createAlertsService(
         }
         stats.late = late + evaluator.stats.late;
         stats.future = future + evaluator.stats.future;
-        stats.envelopes += batch.messages.length;
+        stats.envelopes += messages.length;
+        once.counted(batch.partition, last.offset);
         if (transitions.length > 0) await dispatcher.handle(transitions);
         resolveOffset(last.offset);
         if (Number(last.offset) + 1 >= (pending.get(batch.partition) ?? Number.POSITIVE_INFINITY)) {
@@ -405,12 +432,24 @@ export function createAlertsService(
             onLeadership,
           );
         },
-        { logger, signal: closing.signal, isFatal: isRefusedByKafka },
+        {
+          logger,
+          signal: closing.signal,
+          isFatal: isRefusedByKafka,
+          abandoned: (attempt) => {
+            abandonedStart = attempt;
+          },
+        },
       );
-      // stop() came while a step was under way: what that step connected is closed here.
+      // stop() came while a step was under way: what that step connected is closed now, and
+      // again once the step it cut short settles (it may connect after this).
       if (closing.signal.aborted) {
-        await leadership?.stop();
-        await producer?.disconnect().catch(() => undefined);
+        const close = async () => {
+          await leadership?.stop();
+          await producer?.disconnect().catch(() => undefined);
+        };
+        await close();
+        void abandonedStart?.then(close, close);
       }
     },
     async tick() {
