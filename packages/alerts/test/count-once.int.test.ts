@@ -1,7 +1,7 @@
 import { type Logger, silentLogger } from '@faultline/contract';
-import { createTopic, uniqueName, waitUntil } from '@faultline/testkit';
-import { type Consumer, type ConsumerConfig, Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { captureConsumers, createTopic, uniqueName, waitUntil } from '@faultline/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, inject, it } from 'vitest';
 import { createAlertsService } from '../src/index.js';
 
 /** Envelopes of one error event each, to one partition: the run counts every message it reads. */
@@ -21,10 +21,6 @@ async function produce(topic: string, partition: number, from: number, count: nu
   await producer.disconnect();
 }
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 // KafkaJS takes a seek off its list before it commits it, so a commit that fails (the group's
 // coordinator moving, in a leader election) loses the seek, and the run reads from the group's
 // position instead; after a crash it reads again from the committed offsets. Neither can be
@@ -37,12 +33,9 @@ describe('an active alerts run that KafkaJS reads from elsewhere than it was sen
     const topic = uniqueName('count-once');
     await createTopic(brokers, topic, 2);
     const groupId = uniqueName('count-once');
-    const runs: Consumer[] = [];
-    const consumer = Kafka.prototype.consumer;
-    vi.spyOn(Kafka.prototype, 'consumer').mockImplementation(function (this: Kafka, config?: ConsumerConfig) {
-      const created = consumer.call(this, config as ConsumerConfig);
-      if (config?.groupId !== groupId) return created;
-      runs.push(created);
+    await produce(topic, 0, 0, 30);
+    await produce(topic, 1, 30, 10);
+    const { consumers: runs, restore } = captureConsumers(groupId, (created) => {
       const seek = created.seek.bind(created);
       let lost = false;
       created.seek = (target) => {
@@ -52,10 +45,7 @@ describe('an active alerts run that KafkaJS reads from elsewhere than it was sen
         }
         seek(target);
       };
-      return created;
     });
-    await produce(topic, 0, 0, 30);
-    await produce(topic, 1, 30, 10);
     const warnings: string[] = [];
     const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
     const service = createAlertsService(
@@ -92,6 +82,7 @@ describe('an active alerts run that KafkaJS reads from elsewhere than it was sen
       expect(service.stats.unreadable).toBe(0);
     } finally {
       await service.stop();
+      restore();
     }
   }, 90_000);
 });

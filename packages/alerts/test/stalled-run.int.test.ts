@@ -1,7 +1,7 @@
 import { type Logger, silentLogger } from '@faultline/contract';
-import { createTopic, startKafka, uniqueName, waitUntil } from '@faultline/testkit';
-import { type Consumer, type ConsumerConfig, Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureConsumers, createTopic, startKafka, uniqueName, waitUntil } from '@faultline/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { createAlertsService } from '../src/index.js';
 
 /** Envelopes of one error event each: the run counts every message it reads. */
@@ -78,10 +78,6 @@ describe('an active alerts run whose broker stops answering', () => {
   }, 180_000);
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 // After a leader election, a run was seen caught up, then reading nothing more of its busy
 // partition for minutes while it fetched the other every 500 ms: the stall watch saw life. That
 // fault is inside KafkaJS and no broker can be made to cause it on demand, so it is injected with
@@ -89,20 +85,11 @@ afterEach(() => {
 describe('an active alerts run that fetches but no longer reads a partition', () => {
   it('is rebuilt once a partition with unread messages got no batch between two checks, and the new run reads it', async () => {
     const broker = await startKafka();
+    const groupId = uniqueName('unread');
+    const { consumers: runs, restore } = captureConsumers(groupId);
     try {
       const topic = uniqueName('unread');
       await createTopic(broker.brokers, topic, 2);
-      const groupId = uniqueName('unread');
-      const runs: Consumer[] = [];
-      const consumer = Kafka.prototype.consumer;
-      vi.spyOn(Kafka.prototype, 'consumer').mockImplementation(function (
-        this: Kafka,
-        config?: ConsumerConfig,
-      ) {
-        const created = consumer.call(this, config as ConsumerConfig);
-        if (config?.groupId === groupId) runs.push(created);
-        return created;
-      });
       const warnings: string[] = [];
       const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
       const service = createAlertsService(
@@ -146,6 +133,7 @@ describe('an active alerts run that fetches but no longer reads a partition', ()
       expect(warnings.filter((w) => w.includes('rebuilding'))).toHaveLength(1);
       await service.stop();
     } finally {
+      restore();
       await broker.destroy();
     }
   }, 180_000);

@@ -1,6 +1,6 @@
-import { createTopic, uniqueName, waitUntil } from '@faultline/testkit';
-import { type Consumer, type ConsumerConfig, Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { captureConsumers, createTopic, uniqueName, waitUntil } from '@faultline/testkit';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { describe, expect, inject, it } from 'vitest';
 import { createForwarder, type Forwarder, type LogEntry } from '../src/index.js';
 import { deliveredIds, envelopeBytes, useCleanups } from './helpers.js';
 
@@ -10,22 +10,6 @@ import { deliveredIds, envelopeBytes, useCleanups } from './helpers.js';
 // pause() on the forwarder's real consumer; its other partition keeps being fetched. The broker
 // is the shared real one; the ingest double stands in for Sentry.
 const { defer, double } = useCleanups();
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-/** The consumers of `groupId` KafkaJS makes from now on, as the forwarder gets them. */
-function consumersOf(groupId: string): Consumer[] {
-  const made: Consumer[] = [];
-  const consumer = Kafka.prototype.consumer;
-  vi.spyOn(Kafka.prototype, 'consumer').mockImplementation(function (this: Kafka, config?: ConsumerConfig) {
-    const created = consumer.call(this, config as ConsumerConfig);
-    if (config?.groupId === groupId) made.push(created);
-    return created;
-  });
-  return made;
-}
 
 /** Envelopes `from`..`from + count - 1` of `dsn`, written to one partition. */
 async function produceTo(topic: string, partition: number, dsn: string, from: number, count: number) {
@@ -47,7 +31,8 @@ describe('a forwarder whose consumer fetches but no longer reads a partition', (
     const topic = uniqueName('unread');
     const groupId = uniqueName('unread');
     await createTopic(brokers, topic, 2);
-    const consumers = consumersOf(groupId);
+    const { consumers, restore } = captureConsumers(groupId);
+    defer(async () => restore());
     const start = async (onJoin?: (consumer: Consumer) => void) => {
       const failures: Error[] = [];
       const logs: LogEntry[] = [];

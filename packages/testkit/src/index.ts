@@ -1,5 +1,6 @@
 export type { BugsinkClient, BugsinkProject, BugsinkState, StoredEvent } from './bugsink-client.js';
 export { connectBugsink } from './bugsink-client.js';
+export { captureConsumers } from './capture-consumers.js';
 export { createTopic } from './create-topic.js';
 export { KAFKA_VERSION, kafkaJarsCached } from './ensure-kafka-jars.js';
 export { ensurePythonSdk, PYTHON_SDK_VERSION } from './ensure-python-sdk.js';
