@@ -135,8 +135,6 @@ export function createAlertsService(
   let failures = 0;
   /** Cuts a rebuild's backoff short at stop(), and start()'s wait for Kafka. */
   const closing = new AbortController();
-  /** A start-up attempt stop() cut short, still connecting. */
-  let abandonedStart: Promise<unknown> | undefined;
 
   /** What an active instance runs: fresh rules rebuilt from the topic, the book from the state topic. */
   interface ActiveRun {
@@ -178,10 +176,10 @@ export function createAlertsService(
       isStopped: () => stopped,
     });
 
-    // A run still fetching, yet no longer reading a partition that has messages (seen once, after
-    // a leader election), is invisible to the stall watch below: its end offsets show it.
     // Each message counted once, from the lookback start on, wherever KafkaJS reads from.
     const once = createCountOnce();
+    // A run still fetching, yet no longer reading a partition that has messages (seen once, after
+    // a leader election), is invisible to the stall watch below: its end offsets show it.
     const admin = kafka.admin();
     const connectedAdmin = connectOnce(admin);
     const progress = watchPartitionProgress({
@@ -250,8 +248,11 @@ export function createAlertsService(
       // The rules' windows are rebuilt from the lookback window, whatever the group committed.
       for (const { partition, offset } of starts) {
         consumer.seek({ topic: config.topic, partition, offset: String(offset) });
-        if (Number(offset) >= 0) progress.expect(partition, Number(offset));
-        once.start(partition, Number(offset));
+        const at = Number(offset);
+        if (at >= 0) {
+          progress.expect(partition, at);
+          once.start(partition, at);
+        }
       }
       progress.start();
       logger.debug('the active run is consuming from the lookback offsets');
@@ -420,6 +421,8 @@ export function createAlertsService(
       // Users start services in any order: brokers not up yet, or one just lost and still named by
       // the metadata, are waited for (one log line per reason), as the forwarder does. A refused
       // login or a denied ACL is thrown: waiting would not mend it.
+      /** An attempt stop() cut short, still connecting. */
+      let abandoned: Promise<unknown> | undefined;
       await untilDone(
         'joining Kafka',
         async () => {
@@ -437,7 +440,7 @@ export function createAlertsService(
           signal: closing.signal,
           isFatal: isRefusedByKafka,
           abandoned: (attempt) => {
-            abandonedStart = attempt;
+            abandoned = attempt;
           },
         },
       );
@@ -449,7 +452,7 @@ export function createAlertsService(
           await producer?.disconnect().catch(() => undefined);
         };
         await close();
-        void abandonedStart?.then(close, close);
+        void abandoned?.then(close, close);
       }
     },
     async tick() {
