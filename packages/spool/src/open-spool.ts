@@ -117,6 +117,8 @@ interface Segment {
 const SEGMENT_SUFFIX = '.seg';
 /** How much of a segment one read takes: many small records at once, at most this in memory. */
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** The least one chunk reads, so a spool of tiny records still takes them many at a time. */
+const MIN_CHUNK_BYTES = 16 * 1024;
 const segmentName = (seq: number) => `${String(seq).padStart(12, '0')}${SEGMENT_SUFFIX}`;
 
 /**
@@ -162,6 +164,8 @@ export function openSpool(options: SpoolOptions): Spool {
     ackPos = { seq: first.seq, offset: 0 };
   }
   let readPos: SpoolPosition = { ...ackPos };
+  /** Framed bytes per record in the last chunk read: what the next read expects. */
+  let recordBytesRead = 1024;
   let active = segments[segments.length - 1] as Segment;
   let writeFd = openRegular(join(dir, segmentName(active.seq)), APPEND);
   const readFds = new Map<number, number>();
@@ -316,15 +320,24 @@ export function openSpool(options: SpoolOptions): Spool {
         let used = 0;
         if (segment && left > HEADER_BYTES) {
           const base = readPos.offset;
-          const chunk = Buffer.allocUnsafe(Math.min(left, READ_CHUNK_BYTES));
+          // Sized to the records still wanted, at the size of the records last read, and a
+          // quarter more: reading the whole 1 MB for a batch of small records copied 16 times
+          // what the batch used, and its records, views of the chunk, kept all of it alive while
+          // the batch was in flight. A short guess costs one more read.
+          const wanted = Math.min(maxBytes - bytes, recordBytesRead * (maxRecords - records.length) * 1.25);
+          const chunk = Buffer.allocUnsafe(
+            Math.min(left, READ_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.ceil(wanted) + HEADER_BYTES)),
+          );
           const got = readSync(readFd(segment.seq), chunk, 0, chunk.length, base);
           const data = got < chunk.length ? chunk.subarray(0, got) : chunk;
+          const before = records.length;
           while (records.length < maxRecords && bytes < maxBytes) {
             const checked = checkFrame(data, used);
             if (checked.kind !== 'record') break;
             used = checked.next;
             take(checked.payload, { seq: segment.seq, offset: base + used });
           }
+          if (records.length > before) recordBytesRead = used / (records.length - before);
         }
         if (used > 0) continue;
         const found = readAt(readPos);
