@@ -236,7 +236,11 @@ export function createAlertsService(
 
       stall.start();
       await consumer.connect();
-      await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic }));
+      // From the beginning: not where the run starts (the lookback's seeks say that), but where
+      // KafkaJS goes when an offset is out of range. Retention that deletes the lookback's start
+      // before it is read would otherwise send the run to the end, skipping what is left of the
+      // window; a partition the topic gains while the run is up is read whole, too.
+      await whileTopicUnknown(() => consumer.subscribe({ topic: config.topic, fromBeginning: true }));
       await consumer.run({
         // Batches of several partitions in flight: one is parsed by the pool while another is fetched.
         partitionsConsumedConcurrently: 4,
