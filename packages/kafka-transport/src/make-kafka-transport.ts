@@ -14,7 +14,8 @@ import { ingestTargetFromUrl } from './ingest-target.js';
 import type { KafkaTransportOptions } from './kafka-transport-options.js';
 import { mendKafkaJs } from './mend-kafkajs.js';
 import { messageFromBytes } from './message-from-bytes.js';
-import { releaseWhenIdle, trackSockets } from './release-when-idle.js';
+import { releaseWhenIdle } from './release-when-idle.js';
+import { trackSockets } from './track-sockets.js';
 import { openTransportSpools } from './transport-spools.js';
 
 /** The transport Sentry gets, plus what Faultline needs to shut it down and observe it. */
@@ -500,6 +501,9 @@ function createKafkaTransport(
         producer.disconnect().catch(() => undefined),
         1000,
       );
+      // A disconnect that did not end in time (a broker that does not answer) leaves a connection
+      // that would reopen once the broker answers and keep the app from exiting: ended here.
+      sockets.shut();
       spools.close();
       return flushed;
     },

@@ -1,39 +1,3 @@
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import type { ISocketFactory } from 'kafkajs';
-
-export interface SocketTracker {
-  /** The socket factory KafkaJS gets: the given one (or KafkaJS's default), counted. */
-  factory: ISocketFactory;
-  /** Sockets made and not yet closed. */
-  open(): number;
-}
-
-/** KafkaJS's own default socket factory, as it is in KafkaJS 2.2 (it is not exported). */
-const defaultSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl
-    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-    : netConnect({ host, port }, onConnect);
-  socket.setKeepAlive(true, 60_000);
-  return socket;
-};
-
-/** Counts the sockets a KafkaJS client opens. */
-export function trackSockets(factory: ISocketFactory = defaultSocketFactory): SocketTracker {
-  let open = 0;
-  return {
-    factory: (args) => {
-      const socket = factory(args) as Socket;
-      open++;
-      socket.once('close', () => {
-        open--;
-      });
-      return socket;
-    },
-    open: () => open,
-  };
-}
-
 export interface ReleaseWhenIdleOptions {
   /** Nothing queued, in flight or spooled, and connected. */
   isIdle(): boolean;
