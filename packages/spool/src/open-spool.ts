@@ -342,6 +342,9 @@ export function openSpool(options: SpoolOptions): Spool {
         if (used > 0) continue;
         const found = readAt(readPos);
         if (!found) break;
+        // A record larger than the guess: the next chunk expects records of its size, or every
+        // record of a run of larger ones would be read on its own.
+        if (found.next.seq === readPos.seq) recordBytesRead = found.next.offset - readPos.offset;
         take(found.payload, found.next);
       }
       return { records, end: { ...readPos }, perSegment };

@@ -91,6 +91,24 @@ describe('openSpool', () => {
     expect(spool.stats().records).toBe(0);
   });
 
+  it('reads larger records after small ones many to a chunk again, not each on its own', () => {
+    const dir = tempDir();
+    const spool = spoolAt(dir);
+    for (let i = 0; i < 400; i++) spool.append(Buffer.alloc(300, 1));
+    for (let i = 0; i < 40; i++) spool.append(Buffer.alloc(100_000, 2));
+    const large: Buffer[] = [];
+    for (;;) {
+      const batch = spool.read(200);
+      if (batch.records.length === 0) break;
+      large.push(...batch.records.filter((record) => record.length === 100_000));
+      spool.ack(batch);
+    }
+    expect(large).toHaveLength(40);
+    // The first larger record is read on its own (the guess was for 300 bytes); then the chunks
+    // expect records of its size and take up to 1 MiB, ten of them, at a time.
+    expect(new Set(large.map((record) => record.buffer)).size).toBeLessThanOrEqual(6);
+  });
+
   it('reads again what was not acknowledged after rewind()', () => {
     const spool = spoolAt(tempDir());
     spool.append(Buffer.from('a'));
