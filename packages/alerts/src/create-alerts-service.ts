@@ -425,8 +425,12 @@ export function createAlertsService(
       // Users start services in any order: brokers not up yet, or one just lost and still named by
       // the metadata, are waited for (one log line per reason), as the forwarder does. A refused
       // login or a denied ACL is thrown: waiting would not mend it.
-      /** An attempt stop() cut short, still connecting. */
-      let abandoned: Promise<unknown> | undefined;
+      // stop() came while a step was under way: what that step connected is closed at once, and
+      // again once the step it cut short settles (it may connect after this).
+      const close = async () => {
+        await leadership?.stop();
+        await producer?.disconnect().catch(() => undefined);
+      };
       await untilDone(
         'joining Kafka',
         async () => {
@@ -439,25 +443,9 @@ export function createAlertsService(
             onLeadership,
           );
         },
-        {
-          logger,
-          signal: closing.signal,
-          isFatal: isRefusedByKafka,
-          abandoned: (attempt) => {
-            abandoned = attempt;
-          },
-        },
+        { logger, signal: closing.signal, isFatal: isRefusedByKafka, closeAbandoned: close },
       );
-      // stop() came while a step was under way: what that step connected is closed now, and
-      // again once the step it cut short settles (it may connect after this).
-      if (closing.signal.aborted) {
-        const close = async () => {
-          await leadership?.stop();
-          await producer?.disconnect().catch(() => undefined);
-        };
-        await close();
-        void abandoned?.then(close, close);
-      }
+      if (closing.signal.aborted) await close();
     },
     async tick() {
       await switching;

@@ -12,7 +12,7 @@ import { sleep } from './sleep.js';
  *
  * An abort ends the wait at once, even during an attempt: a KafkaJS connect to brokers that refuse
  * it retries inside itself for about 10 s, and a SIGTERM must not wait that out. The attempt
- * goes on unawaited and is handed to `abandoned`, so that the caller closes what it connects.
+ * goes on unawaited; once it settles, `closeAbandoned` closes what it connected.
  */
 export async function untilDone(
   what: string,
@@ -24,8 +24,11 @@ export async function untilDone(
     maxDelayMs?: number;
     /** Errors thrown at once instead of waited out. @default none */
     isFatal?: (error: unknown) => boolean;
-    /** Given the attempt an abort left under way (its rejection is handled). @default nothing */
-    abandoned?: (attempt: Promise<unknown>) => void;
+    /**
+     * Run once the attempt an abort left under way has settled, either way, to close what it
+     * connected; its own failure is ignored. @default nothing
+     */
+    closeAbandoned?: () => unknown;
   },
 ): Promise<boolean> {
   let condition: string | undefined;
@@ -34,8 +37,8 @@ export async function untilDone(
     try {
       const under = step();
       if ((await settledOrAborted(under, deps.signal)) === 'aborted') {
-        under.catch(() => undefined);
-        deps.abandoned?.(under);
+        const close = async () => deps.closeAbandoned?.();
+        void under.then(close, close).catch(() => undefined);
         return false;
       }
       if (condition) deps.logger.info(`${what}: done`, { attempts: attempt + 1 });

@@ -75,26 +75,64 @@ describe('untilDone', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('ends the wait at once when aborted during an attempt, and hands the attempt over', async () => {
+  it('ends the wait at once when aborted during an attempt, and closes what it connects once it settles', async () => {
     const { logger } = recordingLogger();
     const abort = new AbortController();
     let finish: () => void = () => undefined;
-    const abandoned: Promise<unknown>[] = [];
+    let closes = 0;
+    let closed: () => void = () => undefined;
+    const closedOnce = new Promise<void>((resolve) => (closed = resolve));
     const started = Date.now();
     const waiting = untilDone(
       'joining Kafka',
       // As a KafkaJS connect retrying refused brokers inside itself: settles much later.
       () => new Promise<void>((resolve) => (finish = resolve)),
-      { logger, signal: abort.signal, abandoned: (attempt) => abandoned.push(attempt) },
+      {
+        logger,
+        signal: abort.signal,
+        closeAbandoned: () => {
+          closes++;
+          closed();
+        },
+      },
     );
     setTimeout(() => abort.abort(), 50);
     expect(await waiting).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(abandoned).toHaveLength(1);
-    let settled = false;
-    void abandoned[0]?.then(() => (settled = true));
+    // Closed only once the attempt it left settles: before, it would close nothing it connects.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closes).toBe(0);
     finish();
-    await abandoned[0];
-    expect(settled).toBe(true);
+    await closedOnce;
+    expect(closes).toBe(1);
+  });
+
+  it('runs closeAbandoned after an attempt that fails, and a close that fails reaches no one', async () => {
+    const { logger } = recordingLogger();
+    const abort = new AbortController();
+    let fail: (error: Error) => void = () => undefined;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let called: () => void = () => undefined;
+    const closeCalled = new Promise<void>((resolve) => (called = resolve));
+    try {
+      const waiting = untilDone('joining Kafka', () => new Promise<void>((_, reject) => (fail = reject)), {
+        logger,
+        signal: abort.signal,
+        closeAbandoned: () => {
+          called();
+          return Promise.reject(new Error('disconnect failed'));
+        },
+      });
+      setTimeout(() => abort.abort(), 20);
+      expect(await waiting).toBe(false);
+      fail(new Error('connect refused'));
+      await closeCalled;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

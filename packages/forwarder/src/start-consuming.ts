@@ -29,13 +29,7 @@ export async function startConsuming(deps: {
     signal: deps.signal,
     // A stop during an attempt ends the wait at once; what the attempt connects after it is closed
     // when it settles (the stop itself has closed the producer and the consumer already).
-    abandoned: (attempt: Promise<unknown>) => {
-      const close = () =>
-        Promise.all([admin.disconnect(), producer.disconnect(), consumer.disconnect()]).catch(
-          () => undefined,
-        );
-      void attempt.then(close, close);
-    },
+    closeAbandoned: () => Promise.all([admin.disconnect(), producer.disconnect(), consumer.disconnect()]),
   };
   const ready = await untilDone(
     `waiting for Kafka and topic ${topic}`,
