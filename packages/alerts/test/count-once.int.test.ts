@@ -21,6 +21,24 @@ async function produce(topic: string, partition: number, from: number, count: nu
   await producer.disconnect();
 }
 
+/** A service that sends nothing (dry run), with the warnings it logs. */
+function warningService(topic: string, groupId: string) {
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const service = createAlertsService(
+    {
+      brokers: inject('kafkaBrokers'),
+      topic,
+      groupId,
+      stateTopic: uniqueName(`${groupId}-state`),
+      dryRun: true,
+      logger,
+    },
+    {},
+  );
+  return { service, warnings };
+}
+
 // KafkaJS takes a seek off its list before it commits it, so a commit that fails (the group's
 // coordinator moving, in a leader election) loses the seek, and the run reads from the group's
 // position instead; after a crash it reads again from the committed offsets. Neither can be
@@ -51,12 +69,7 @@ describe('an active alerts run that KafkaJS reads from elsewhere than it was sen
         seek(target);
       };
     });
-    const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
-    const service = createAlertsService(
-      { brokers, topic, groupId, stateTopic: uniqueName('count-once-state'), dryRun: true, logger },
-      {},
-    );
+    const { service, warnings } = warningService(topic, groupId);
     try {
       await service.start();
       // Partition 0, its seek lost, is read from the group's committed position, its end. Its
@@ -112,12 +125,7 @@ describe('an active alerts run that KafkaJS reads from elsewhere than it was sen
         return run(config);
       };
     });
-    const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
-    const service = createAlertsService(
-      { brokers, topic, groupId, stateTopic: uniqueName('count-retention-state'), dryRun: true, logger },
-      {},
-    );
+    const { service, warnings } = warningService(topic, groupId);
     try {
       await service.start();
       // The 10 records retention left (offsets 20 to 29), once the run has taken the gap as real.
