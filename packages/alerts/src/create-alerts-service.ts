@@ -2,11 +2,13 @@ import {
   backoffDelay,
   connectOnce,
   createJsonLinesLogger,
+  isShutSocketLog,
   type Logger,
   prefixLogger,
   restartUnlessStopped,
   sleep,
   stoppedConsumerError,
+  trackSockets,
   untilDone,
   watchConsumerStall,
   watchPartitionProgress,
@@ -18,6 +20,7 @@ import {
   Kafka,
   type logCreator,
   logLevel,
+  Partitioners,
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
@@ -36,8 +39,12 @@ import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
 import { createTransitionDispatcher } from './transition-dispatcher.js';
 
 const EMPTY = Buffer.alloc(0);
-/** How long a run's stop waits for KafkaJS's disconnect (see the run's stop()). */
-const DISCONNECT_WAIT_MS = 10_000;
+/**
+ * How long each KafkaJS disconnect of a stop is waited for (a run's consumer and admin, the
+ * leadership's consumer, the producer). A broker that answers takes well under this: the fetch in
+ * flight (a long-poll of 1 s at most), then one request; a silent one answers none.
+ */
+const DISCONNECT_WAIT_MS = 5000;
 
 export interface AlertsStats {
   /** Whether this instance is the active one of its group (the others stand by). */
@@ -95,9 +102,12 @@ export function createAlertsService(
   const logger = options.logger ?? createJsonLinesLogger(options.logLevel ?? 'info');
   const clock = options.clock ?? Date.now;
   for (const line of config.deprecations) logger.warn(line);
+  // Shut at the end of stop(): a broker that went silent keeps no connection, and no process, open.
+  const sockets = trackSockets();
   const kafka = new Kafka({
     brokers: config.brokers,
     clientId: options.clientId ?? config.connection.clientId ?? 'faultline-alerts',
+    socketFactory: sockets.factory,
     ssl: options.ssl ?? config.connection.ssl,
     sasl: options.sasl ?? (config.connection.sasl as SASLOptions | undefined),
     logLevel: logLevel.WARN,
@@ -435,7 +445,8 @@ export function createAlertsService(
         'joining Kafka',
         async () => {
           await ensureStateTopic(kafka, config.stateTopic);
-          producer ??= kafka.producer();
+          // The partitioner KafkaJS 2 uses anyway: named, so KafkaJS does not warn about it.
+          producer ??= kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
           await producer.connect();
           leadership ??= await joinLeadership(
             kafka,
@@ -453,9 +464,17 @@ export function createAlertsService(
     },
     async stop() {
       closing.abort();
-      await leadership?.stop();
+      // Bounded: KafkaJS waits for its requests in flight, and a broker gone silent (frozen, or
+      // its host unreachable without a reset) answers none for as long as it stays so.
+      await withDeadline(leadership?.stop() ?? Promise.resolve(), DISCONNECT_WAIT_MS);
       await switching;
-      await producer?.disconnect().catch(() => undefined);
+      await withDeadline(
+        producer?.disconnect().catch(() => undefined) ?? Promise.resolve(),
+        DISCONNECT_WAIT_MS,
+      );
+      const cut = sockets.shut();
+      if (cut > 0)
+        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
     },
   };
 }
@@ -476,8 +495,13 @@ function isRefusedByKafka(error: unknown): boolean {
 function kafkaLogs(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
-      // A refused login reaches the user once, as start()'s error (KafkaJS logs it twice more).
-      if (level <= logLevel.WARN && !/authentication failed/i.test(String(log.message))) {
+      // A refused login reaches the user once, as start()'s error (KafkaJS logs it twice more);
+      // connections a stop gave up on and shut, once, by stop().
+      if (
+        level <= logLevel.WARN &&
+        !/authentication failed/i.test(String(log.message)) &&
+        !isShutSocketLog(log.message)
+      ) {
         // The group says which consumer it was: the leadership's, the active run's or a restore's.
         logger.warn(`${namespace}: ${log.message}`, log.groupId ? { groupId: log.groupId } : undefined);
       }

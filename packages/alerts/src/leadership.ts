@@ -31,7 +31,7 @@ export async function joinLeadership(
   /** Cuts a rejoin's backoff short at stop(), so no timer holds the process for up to 30 s. */
   const stopping = new AbortController();
   const set = (next: boolean) => {
-    if (next === active) return;
+    if (next === active || (next && stopping.signal.aborted)) return;
     active = next;
     onChange(next);
   };
@@ -41,6 +41,9 @@ export async function joinLeadership(
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
+      // Its fetches read nothing it uses; a shorter long-poll than KafkaJS's 5 s, because
+      // disconnect() waits for the fetch in flight.
+      maxWaitTimeInMs: 1000,
       // Not restarted once stopped or replaced: it would hold the partition as a second member.
       retry: restartUnlessStopped(() => stopping.signal.aborted || consumer !== current),
     });
@@ -88,8 +91,11 @@ export async function joinLeadership(
     },
     async stop() {
       stopping.abort();
-      await consumer?.disconnect().catch(() => undefined);
+      // Inactive from here, not once the group is left: the caller's run stops while the consumer
+      // leaves, so before another instance can take over, and even when a broker gone silent never
+      // answers the leave (the caller bounds its wait for this).
       set(false);
+      await consumer?.disconnect().catch(() => undefined);
     },
   };
 }

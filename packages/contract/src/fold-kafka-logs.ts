@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import { isShutSocketLog } from './track-sockets.js';
 
 /** KafkaJS's `logCreator`, structurally (the contract does not depend on KafkaJS). */
 export type KafkaLogCreator = (
@@ -26,7 +27,8 @@ export function foldKafkaLogs(logger: Logger, windowMs = 60_000): KafkaLogCreato
       // A refused login is logged by KafkaJS twice (authenticator, broker pool) and then by the
       // step that needed the connection: that one line, which names the mechanism, is enough.
       const refused = /authentication failed/i.test(String(log.message));
-      if (level > KAFKAJS_WARN || retried || refused) {
+      // A connection a stop gave up on and shut: the service says so once, not once per broker.
+      if (level > KAFKAJS_WARN || retried || refused || isShutSocketLog(log.message)) {
         logger.debug(message);
         return;
       }

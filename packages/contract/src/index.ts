@@ -97,6 +97,13 @@ export {
 } from './settings/settings-reader.js';
 export { DEFAULT_SIZE_LIMITS, itemLimit, type SizeLimits } from './size-limits.js';
 export { sleep } from './sleep.js';
+export {
+  isShutSocketLog,
+  SHUT_SOCKET_MESSAGE,
+  type SocketFactory,
+  type SocketTracker,
+  trackSockets,
+} from './track-sockets.js';
 export { trimEventBreadcrumbs } from './trim-event-breadcrumbs.js';
 export { trimOldest } from './trim-oldest.js';
 export { untilDone } from './until-done.js';

@@ -3,6 +3,7 @@ import {
   foldKafkaLogs,
   proxySettingsFromEnv,
   restartUnlessStopped,
+  trackSockets,
   watchConsumerStall,
   watchPartitionProgress,
   withDeadline,
@@ -26,6 +27,12 @@ import { type ReplayProgress, type ReplayWindow, replayWindow } from './replay.j
 import { resolveForwarderConfig } from './resolve-forwarder-config.js';
 import { startConsuming } from './start-consuming.js';
 import { createUpstreamGate } from './upstream-gate.js';
+
+/**
+ * How long stop() waits for the last commit, and then for the consumer to leave its group. A
+ * broker that answers takes well under this: the fetch in flight (1 s long-poll), then one request.
+ */
+const KAFKA_STOP_WAIT_MS = 5000;
 
 export interface Forwarder {
   /**
@@ -81,9 +88,12 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     maxSockets: config.maxInFlight,
     proxy: { settings: proxySettingsFromEnv(), explicit: options.proxy },
   });
+  // Shut at the end of stop(): a broker that went silent keeps no connection, and no process, open.
+  const sockets = trackSockets();
   const kafka = new Kafka({
     brokers: config.brokers,
     clientId: options.clientId ?? 'faultline-forwarder',
+    socketFactory: sockets.factory,
     ssl: options.ssl,
     sasl: options.sasl,
     logLevel: options.logLevel === 'debug' ? logLevel.INFO : logLevel.WARN,
@@ -293,17 +303,28 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         cutting.abort();
         await window.drained(1000);
       }
-      await loop.commit();
+      // Each Kafka step is bounded: KafkaJS waits for its requests in flight, and a broker gone
+      // silent (frozen, or its host unreachable without a reset) answers none, for as long as it
+      // stays so. Past the deadlines, what was not committed is delivered again after a restart.
+      await withDeadline(loop.commit(), KAFKA_STOP_WAIT_MS);
       loop.stop();
-      await consumer.disconnect().catch(() => undefined);
+      await withDeadline(
+        consumer.disconnect().catch(() => undefined),
+        KAFKA_STOP_WAIT_MS,
+      );
       gate.close();
       await outcomes.stop();
-      await producer.disconnect().catch(() => undefined);
-      // Not waited for long: KafkaJS waits for its requests in flight, and a broker away may never answer.
+      await withDeadline(
+        producer.disconnect().catch(() => undefined),
+        1000,
+      );
       await withDeadline(
         admin.disconnect().catch(() => undefined),
         1000,
       );
+      const cut = sockets.shut();
+      if (cut > 0)
+        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
       poster.close();
       await health?.close();
       logger.info('stopped', { delivered: figures.delivered, inFlight: window.size });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { foldKafkaLogs, redactDsn, withDeadline } from '@faultline/contract';
+import { foldKafkaLogs, redactDsn, trackSockets, withDeadline } from '@faultline/contract';
 import { createScrubber } from '@faultline/scrubbing';
 import { openSpool, type Spool } from '@faultline/spool';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -46,9 +46,12 @@ export function createIntake(options: IntakeOptions): Intake {
   const config = resolveIntakeConfig(options);
   const { logger } = config;
   const keys = createProjectKeys(config.dsns);
+  // Shut at the end of stop(): a broker that went silent keeps no connection, and no process, open.
+  const sockets = trackSockets();
   const kafka = new Kafka({
     brokers: config.brokers,
     clientId: config.clientId,
+    socketFactory: sockets.factory,
     ssl: options.ssl,
     sasl: options.sasl,
     logLevel: options.logLevel === 'debug' ? logLevel.INFO : logLevel.WARN,
@@ -193,6 +196,9 @@ export function createIntake(options: IntakeOptions): Intake {
       await closed;
       await outcomes?.stop();
       await writer?.stop();
+      const cut = sockets.shut();
+      if (cut > 0)
+        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
       const left = spool?.stats().records ?? 0;
       spool?.close();
       state = 'stopped';

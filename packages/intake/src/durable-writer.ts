@@ -1,4 +1,4 @@
-import { type Logger, sleep } from '@faultline/contract';
+import { type Logger, sleep, withDeadline } from '@faultline/contract';
 import type { Spool } from '@faultline/spool';
 import type { Message, Producer } from 'kafkajs';
 import { type EnvelopeRecord, recordFromBytes } from './envelope-record.js';
@@ -268,7 +268,12 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       toSpool(rest);
       await draining;
       spool.sync();
-      await producer.disconnect().catch(() => undefined);
+      // Bounded: KafkaJS waits for its requests in flight (here only those already given up on,
+      // their envelopes in the spool), and a broker gone silent answers none while it stays so.
+      await withDeadline(
+        producer.disconnect().catch(() => undefined),
+        1000,
+      );
     },
   };
 }

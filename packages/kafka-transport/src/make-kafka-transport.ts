@@ -4,6 +4,7 @@ import {
   DEFAULT_ENVELOPE_TOPIC,
   type KafkaTransportStats,
   sleep,
+  trackSockets,
   withDeadline,
 } from '@faultline/contract';
 import { defaultSpoolDir, type Spool, type SpoolBatch } from '@faultline/spool';
@@ -15,7 +16,6 @@ import type { KafkaTransportOptions } from './kafka-transport-options.js';
 import { mendKafkaJs } from './mend-kafkajs.js';
 import { messageFromBytes } from './message-from-bytes.js';
 import { releaseWhenIdle } from './release-when-idle.js';
-import { trackSockets } from './track-sockets.js';
 import { openTransportSpools } from './transport-spools.js';
 
 /** The transport Sentry gets, plus what Faultline needs to shut it down and observe it. */

@@ -16,7 +16,8 @@ afterEach(async () => {
 });
 
 async function silentBroker(): Promise<string> {
-  server = createServer((socket) => {
+  // Half-open allowed: a client's end leaves its socket waiting for this side's, which never comes.
+  server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.on('error', () => undefined);
     held.push(socket);
   });
@@ -53,14 +54,15 @@ describe('trackSockets', () => {
       timeoutMs: 5000,
     });
 
-    sockets.shut();
+    // One connection still in use: what the service's stop reports it gave up on.
+    expect(sockets.shut()).toBe(1);
     // Well before the 30 s KafkaJS would otherwise wait for its first answer.
     const outcome = await Promise.race([
       connecting,
       new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5000)),
     ]);
     expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).message).toMatch(/the Kafka transport is closed/);
+    expect((outcome as Error).message).toMatch(/the Kafka client is shut/);
     await waitUntil(() => sockets.open() === 0 || undefined, { what: 'the socket closed', timeoutMs: 5000 });
   }, 15_000);
 
@@ -89,5 +91,30 @@ describe('trackSockets', () => {
     for (const socket of held) socket.destroy();
     await connecting;
     await waitUntil(() => sockets.open() === 0 || undefined, { what: 'none open', timeoutMs: 5000 });
+  }, 15_000);
+
+  it('closes a socket KafkaJS ended itself quietly, without an error, and does not count it as given up on', async () => {
+    const broker = await silentBroker();
+    const [host, port] = broker.split(':');
+    const sockets = trackSockets();
+    const errors: Error[] = [];
+    // As KafkaJS's disconnect leaves a socket: ended on this side, the peer's end not yet heard.
+    // KafkaJS passes `ssl` undefined for a plain connection.
+    const socket = sockets.factory({
+      host: host ?? '',
+      port: Number(port),
+      ssl: undefined as never,
+      onConnect: () => socket.end(),
+    });
+    socket.on('error', (error) => errors.push(error));
+    await waitUntil(() => (socket.writableEnded && held.length === 1) || undefined, {
+      what: 'the socket ended by its client',
+      timeoutMs: 5000,
+    });
+    expect(sockets.open()).toBe(1);
+
+    expect(sockets.shut()).toBe(0);
+    await waitUntil(() => sockets.open() === 0 || undefined, { what: 'the socket closed', timeoutMs: 5000 });
+    expect(errors).toEqual([]);
   }, 15_000);
 });
