@@ -102,6 +102,11 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
     for (const { record, resolve } of batch) resolve(append(record));
   }
 
+  /**
+   * Kafka failed a request: envelopes go to the spool until the drain has sent it all. Call it
+   * after spooling the failed request's envelopes: the drain's first pass runs in this call, and a
+   * spool it finds empty is taken as Kafka being back.
+   */
   function markDown(error: Error): void {
     if (up || downSince === 0) {
       downSince = Date.now();
@@ -139,8 +144,10 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
         },
         (error: Error) => {
           if (isTooLarge(error)) return oneByOne(batch);
-          markDown(error);
+          // Spooled first: the drain markDown starts finds them, and sends them to learn when Kafka
+          // is back. Found empty, it would take Kafka as up at once (see markDown).
           toSpool(batch);
+          markDown(error);
         },
       )
       .finally(() => {
@@ -163,8 +170,8 @@ export function createDurableWriter(options: DurableWriterOptions): DurableWrite
       } catch (error) {
         if (isTooLarge(error as Error)) p.resolve('too_large');
         else {
-          markDown(error as Error);
           p.resolve(append(p.record));
+          markDown(error as Error);
         }
       }
     }
