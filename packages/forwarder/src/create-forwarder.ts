@@ -33,6 +33,8 @@ import { createUpstreamGate } from './upstream-gate.js';
  * broker that answers takes well under this: the fetch in flight (1 s long-poll), then one request.
  */
 const KAFKA_STOP_WAIT_MS = 5000;
+/** How long stop() waits for the ingest to take the pending client reports (see OutcomeReporter.stop). */
+const OUTCOMES_STOP_WAIT_MS = 5000;
 
 export interface Forwarder {
   /**
@@ -313,7 +315,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         KAFKA_STOP_WAIT_MS,
       );
       gate.close();
-      await outcomes.stop();
+      await outcomes.stop(OUTCOMES_STOP_WAIT_MS);
       await withDeadline(
         producer.disconnect().catch(() => undefined),
         1000,

@@ -10,9 +10,14 @@ export type OutcomeReason = 'ratelimit_backoff' | 'send_error' | 'internal_sdk_e
 export interface OutcomeReporter {
   /** Counts drops for a DSN; they are sent with the next batch. */
   record(dsn: DsnParts, reason: OutcomeReason, counts: readonly ItemCount[]): void;
-  /** Sends every pending batch now (at stop). */
+  /** Sends every pending batch now. */
   flush(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Sends every pending batch, for `waitMs` at most: then the requests still on the wire are cut,
+   * and the counts not sent are dropped with one warning. Why bounded: an ingest that never
+   * answers would hold the stop for the post's timeout (30 s), once per DSN.
+   */
+  stop(waitMs: number): Promise<void>;
 }
 
 interface Pending {
@@ -36,6 +41,8 @@ export function createOutcomeReporter(deps: {
 }): OutcomeReporter {
   const pending = new Map<string, Pending>();
   let sending: Promise<void> = Promise.resolve();
+  /** Aborted at stop()'s deadline: every post takes it, the periodic one on the wire included. */
+  const cut = new AbortController();
   const timer = setInterval(() => void flush(), deps.intervalMs);
   timer.unref();
 
@@ -63,6 +70,7 @@ export function createOutcomeReporter(deps: {
         envelopeEndpoint(batch.dsn, deps.upstream),
         body,
         batch.dsn.publicKey,
+        cut.signal,
       );
       if (status >= 200 && status < 300) {
         deps.figures.outcomesSent++;
@@ -100,9 +108,27 @@ export function createOutcomeReporter(deps: {
       for (const { category, quantity } of counts) add(dsn, `${reason}:${category}`, quantity);
     },
     flush,
-    async stop() {
+    async stop(waitMs) {
       clearInterval(timer);
-      await flush();
+      const deadline = setTimeout(() => cut.abort(), waitMs);
+      try {
+        await flush();
+      } finally {
+        clearTimeout(deadline);
+      }
+      // What a failed or cut post put back: nothing will send it now.
+      let unsent = 0;
+      for (const batch of pending.values()) for (const quantity of batch.totals.values()) unsent += quantity;
+      pending.clear();
+      if (unsent > 0) {
+        deps.logger.warn(
+          'client reports not sent by the stop: the ingest did not take them; their counts are dropped',
+          {
+            outcomes: unsent,
+            waitedMs: waitMs,
+          },
+        );
+      }
     },
   };
 }

@@ -194,6 +194,49 @@ describe('forwarder under ingest faults', () => {
     await untilCommitted(groupId, topic, n);
   });
 
+  it('a stop while the ingest answers nothing: ends within its deadlines, and says how many client reports it could not send', async () => {
+    const ingest = await faultIngest();
+    await ingest.configure({ faults: [{ kind: 'hang' }] });
+    const topic = uniqueName('silent-ingest');
+    // One event a minute: of 4, one is sent (and never answered), 3 are dropped and wait to be
+    // reported to the ingest as a client report.
+    await produce(
+      brokers,
+      topic,
+      Array.from({ length: 4 }, (_, i) => envelopeBytes(ingest.dsn(3), i)),
+      1,
+    );
+    const logs: LogEntry[] = [];
+    const forwarder = createForwarder({
+      brokers,
+      topic,
+      groupId: uniqueName('silent-ingest'),
+      allowedDsns: [ingest.dsn(3)],
+      maxEventsPerMinute: 1,
+      logger: collect(logs),
+    });
+    defer(() => forwarder.stop());
+    await forwarder.start();
+    await waitUntil(
+      async () =>
+        forwarder.metrics.dropped.max_events_per_minute === 3 && (await ingest.stats()).requests >= 1
+          ? true
+          : undefined,
+      { what: 'one request on the wire and 3 drops counted' },
+    );
+    const since = Date.now();
+    await forwarder.stop();
+    const stoppedIn = Date.now() - since;
+    console.log(`stopped in ${stoppedIn} ms with the ingest answering nothing`);
+    // The grace for requests on the wire (1.5 s), then 5 s for the client report: not the post's
+    // own 30 s timeout, which a stop waited out before, once per DSN with reports pending.
+    expect(stoppedIn).toBeLessThan(15_000);
+    expect(logs.filter((entry) => entry.msg.startsWith('client reports not sent by the stop'))).toEqual([
+      expect.objectContaining({ level: 'warn', outcomes: 3 }),
+    ]);
+    expect(forwarder.metrics.outcomesSent).toBe(0);
+  });
+
   it('429 with Retry-After on 1% of answers: no request for the limited DSN inside its window', async () => {
     const ingest = await faultIngest();
     await ingest.configure({
