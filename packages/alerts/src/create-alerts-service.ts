@@ -45,6 +45,12 @@ const EMPTY = Buffer.alloc(0);
  * flight (a long-poll of 1 s at most), then one request; a silent one answers none.
  */
 const DISCONNECT_WAIT_MS = 5000;
+/**
+ * How long stop() lets a notification on its way finish. One a channel never answers would take
+ * its attempts' timeouts and backoffs (about a minute); cut, it is not recorded as sent, so the
+ * next active instance, reading the lookback again, sends it.
+ */
+const NOTIFY_STOP_WAIT_MS = 5000;
 
 export interface AlertsStats {
   /** Whether this instance is the active one of its group (the others stand by). */
@@ -113,7 +119,13 @@ export function createAlertsService(
     logLevel: logLevel.WARN,
     logCreator: kafkaLogs(prefixLogger(logger, 'kafkajs ')),
   });
-  const notifier = createAlertNotifier({ ...config, logger, http: { proxy: config.proxy, ...options.http } });
+  /** Aborted NOTIFY_STOP_WAIT_MS into stop(): a channel that never answers cannot hold the stop. */
+  const notifying = new AbortController();
+  const notifier = createAlertNotifier({
+    ...config,
+    logger,
+    http: { proxy: config.proxy, ...options.http, signal: notifying.signal },
+  });
   const retryEveryMs = options.retryFailedMs ?? 30_000;
   const stats: AlertsStats = {
     active: false,
@@ -464,6 +476,7 @@ export function createAlertsService(
     },
     async stop() {
       closing.abort();
+      const cutNotifications = setTimeout(() => notifying.abort(), NOTIFY_STOP_WAIT_MS);
       // Bounded: KafkaJS waits for its requests in flight, and a broker gone silent (frozen, or
       // its host unreachable without a reset) answers none for as long as it stays so.
       await withDeadline(leadership?.stop() ?? Promise.resolve(), DISCONNECT_WAIT_MS);
@@ -472,6 +485,7 @@ export function createAlertsService(
         producer?.disconnect().catch(() => undefined) ?? Promise.resolve(),
         DISCONNECT_WAIT_MS,
       );
+      clearTimeout(cutNotifications);
       const cut = sockets.shut();
       if (cut > 0)
         logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);

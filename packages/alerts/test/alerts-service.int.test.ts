@@ -262,6 +262,47 @@ describe('alerts on the envelope topic, on true volume', () => {
     expect(service.stats).toMatchObject({ failed: 1, sent: 2 });
   });
 
+  it('a stop while a channel answers nothing: the notification is cut after 5 s, not waited out for its attempts', async () => {
+    const topic = uniqueName('alerts-hang');
+    await createTopic(inject('kafkaBrokers'), topic, 1);
+    // Every attempt held open: with the default 5 attempts of 10 s and their backoffs, about a minute.
+    const hook = await startReceiver([0, 0, 0, 0, 0]);
+    cleanups.push(() => hook.close());
+    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+    const minutes = (durations: number[]) =>
+      durations.map((durationMs, minute) => ({ spans: 'GET /checkout', minute, count: 10, durationMs }));
+    await capture(topic, 42, base, minutes([100, 100, 100, 100, 100, 100, 300, 300, 300, 100]));
+    const errors: string[] = [];
+    const service = createAlertsService(
+      {
+        brokers: inject('kafkaBrokers'),
+        topic,
+        groupId: uniqueName('alerts'),
+        stateTopic: uniqueName('alerts-state'),
+        channels: { webhook: { url: `${hook.url}/alerts` } },
+        tickMs: 100,
+        clock: () => base + 10 * MIN + 20_000,
+        logger: { ...silentLogger, error: (msg: string) => errors.push(msg) },
+      },
+      {},
+    );
+    cleanups.push(() => service.stop());
+    await service.start();
+    await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
+      what: 'the fire on its way',
+      timeoutMs: 30_000,
+    });
+    const since = Date.now();
+    await service.stop();
+    const stoppedIn = Date.now() - since;
+    console.log(`stopped in ${stoppedIn} ms with a notification on the wire that is never answered`);
+    expect(stoppedIn).toBeLessThan(15_000);
+    expect(hook.received).toHaveLength(1);
+    // Said, and not recorded as sent: the next active instance sends it.
+    expect(errors).toEqual(['could not send firing to webhook: cut short: the service is stopping']);
+    expect(service.stats).toMatchObject({ sent: 0, failed: 1 });
+  }, 120_000);
+
   it('fires a degradation after three slow minutes over the baseline, not for 1.5x, and resolves', async () => {
     const topic = uniqueName('alerts-degradation');
     await createTopic(inject('kafkaBrokers'), topic, 3);

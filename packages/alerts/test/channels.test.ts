@@ -153,6 +153,23 @@ describe('channels, as each service documents its API', () => {
     expect((failure as Error).message).toBe('answered 400');
   });
 
+  it('stops at its signal: no attempt after it, and the error says the service is stopping', async () => {
+    const failing = await receiver([503, 503, 503, 503, 503]);
+    const stopping = new AbortController();
+    const sending = createWebhookChannel(`${failing.url}/hook`, {
+      attempts: 5,
+      // Long enough that the abort comes in the first backoff.
+      backoff: { initialMs: 2000, maxMs: 2000 },
+      signal: stopping.signal,
+    })
+      .send(FIRING)
+      .catch((error: Error) => error);
+    while (failing.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    stopping.abort();
+    expect(((await sending) as Error).message).toBe('cut short: the service is stopping');
+    expect(failing.received).toHaveLength(1);
+  });
+
   it('masks keys in what a dry run prints', () => {
     const request = createOpsgenieChannel('genie-key-abcd').request(FIRING);
     expect(JSON.stringify(request)).not.toContain('genie-key-abcd');

@@ -3,10 +3,12 @@ import { request as httpsRequest } from 'node:https';
 import {
   backoffDelay,
   createTunnelCache,
+  onAbort,
   type ProxySettings,
   proxyFor,
   proxyRoute,
   proxySettingsFromEnv,
+  sleep,
 } from '@faultline/contract';
 
 export interface PostJsonOptions {
@@ -23,6 +25,11 @@ export interface PostJsonOptions {
   proxy?: string | false;
   /** @default the process environment's proxy variables */
   proxySettings?: ProxySettings;
+  /**
+   * Cuts the attempt on the wire, and the backoff and attempts after it: the post rejects with
+   * `stopped`. The service aborts it a few seconds into its stop. @default none
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -35,8 +42,10 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
   const backoff = options.backoff ?? { initialMs: 500, maxMs: 10_000 };
   const payload = Buffer.from(JSON.stringify(body));
   let last = 'no attempt';
+  const { signal } = options;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt - 1, backoff)));
+    if (attempt > 0 && !(await sleep(backoffDelay(attempt - 1, backoff), signal))) break;
+    if (signal?.aborted) break;
     try {
       const status = await send(new URL(url), payload, options);
       if (status >= 200 && status < 300) return status;
@@ -46,7 +55,7 @@ export async function postJson(url: string, body: unknown, options: PostJsonOpti
       last = (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
     }
   }
-  throw new Error(last);
+  throw new Error(signal?.aborted ? 'cut short: the service is stopping' : last);
 }
 
 // Module-wide: every channel's posts through one proxy share its tunnel's kept-alive connections.
@@ -78,7 +87,13 @@ function send(url: URL, payload: Buffer, options: PostJsonOptions): Promise<numb
       error.name = 'TimeoutError';
       req.destroy(error);
     }, timeoutMs);
-    req.on('close', () => clearTimeout(timer));
+    const unlisten = options.signal
+      ? onAbort(options.signal, () => req.destroy(new Error('stopped')))
+      : undefined;
+    req.on('close', () => {
+      clearTimeout(timer);
+      unlisten?.();
+    });
     req.on('error', reject);
     req.end(payload);
   });
