@@ -486,9 +486,7 @@ export function createAlertsService(
         DISCONNECT_WAIT_MS,
       );
       clearTimeout(cutNotifications);
-      const cut = sockets.shut();
-      if (cut > 0)
-        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
+      sockets.shut(logger);
     },
   };
 }

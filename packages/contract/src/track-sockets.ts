@@ -1,5 +1,6 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import type { Logger } from './logger.js';
 
 /** KafkaJS's `SocketFactory`, by shape: the contract does not depend on KafkaJS. */
 export type SocketFactory = (args: {
@@ -18,9 +19,9 @@ export interface SocketTracker {
    * Destroys the sockets still open, and each one KafkaJS makes from now on as soon as it is made:
    * after the service's stop (or the transport's close), nothing its client does keeps the
    * process alive. Returns how many were still in use (not ended by KafkaJS's own disconnect):
-   * connections a stop gave up on.
+   * connections a stop gave up on. With a `logger`, a service's stop says so on it, in one line.
    */
-  shut(): number;
+  shut(logger?: Pick<Logger, 'warn'>): number;
 }
 
 /** The error a shut socket is destroyed with: KafkaJS logs it per connection, as a connection error. */
@@ -73,13 +74,15 @@ export function trackSockets(factory: SocketFactory = defaultSocketFactory): Soc
       return socket;
     },
     open: () => live.size,
-    shut() {
+    shut(logger) {
       shut = true;
       let inUse = 0;
       for (const socket of live) {
         if (!socket.writableEnded) inUse++;
         destroy(socket);
       }
+      if (inUse > 0)
+        logger?.warn(`stopped without the brokers' answer: ${inUse} Kafka connection(s) closed unanswered`);
       return inUse;
     },
   };

@@ -324,9 +324,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         admin.disconnect().catch(() => undefined),
         1000,
       );
-      const cut = sockets.shut();
-      if (cut > 0)
-        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
+      sockets.shut(logger);
       poster.close();
       await health?.close();
       logger.info('stopped', { delivered: figures.delivered, inFlight: window.size });

@@ -23,8 +23,11 @@ const FIXTURES = {
 };
 /** How long the broker stays frozen: a stop that waits for it takes at least this. */
 const SILENT_FOR_MS = 25_000;
-/** The services' own deadlines add up to less: the forwarder's commit and leave, 5 s each, at most. */
-const STOP_WITHIN_MS = 15_000;
+/**
+ * The services' own deadlines add up to less: the forwarder's commit and leave, 5 s each, at most;
+ * the intake's sends and then its drain's request, `kafkaTimeoutMs` (5 s) each, and 1 s.
+ */
+const STOP_WITHIN_MS = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let broker: KafkaBroker;

@@ -196,9 +196,7 @@ export function createIntake(options: IntakeOptions): Intake {
       await closed;
       await outcomes?.stop();
       await writer?.stop();
-      const cut = sockets.shut();
-      if (cut > 0)
-        logger.warn(`stopped without the brokers' answer: ${cut} Kafka connection(s) closed unanswered`);
+      sockets.shut(logger);
       const left = spool?.stats().records ?? 0;
       spool?.close();
       state = 'stopped';
