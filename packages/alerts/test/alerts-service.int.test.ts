@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fingerprintHash, silentLogger } from '@faultline/contract';
 import { createTopic, freePort, httpStatus, runNodeScript, uniqueName, waitUntil } from '@faultline/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { type AlertsService, createAlertsService } from '../src/index.js';
+import { type AlertsOptions, type AlertsService, createAlertsService } from '../src/index.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 // Real broker; envelopes produced by the real SDK through Faultline's Kafka transport (the
@@ -99,6 +99,45 @@ async function quietMinutes(topic: string, base: number, hook: Receiver, setCloc
     timeoutMs: 20_000,
   });
   await settle();
+}
+
+/**
+ * A topic where `GET /checkout` took 100 ms for six minutes, then 300 ms for three, then 100 ms
+ * again, and a service started on it with its clock at minute 10 and 20 s, sending to `hook`:
+ * it fires a degradation and resolves it.
+ */
+async function slowCheckout(
+  name: string,
+  hook: Receiver,
+  options: Partial<AlertsOptions>,
+): Promise<AlertsService> {
+  const topic = uniqueName(name);
+  await createTopic(inject('kafkaBrokers'), topic, 1);
+  const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
+  const durations = [100, 100, 100, 100, 100, 100, 300, 300, 300, 100];
+  await capture(
+    topic,
+    42,
+    base,
+    durations.map((durationMs, minute) => ({ spans: 'GET /checkout', minute, count: 10, durationMs })),
+  );
+  const service = createAlertsService(
+    {
+      brokers: inject('kafkaBrokers'),
+      topic,
+      groupId: uniqueName('alerts'),
+      stateTopic: uniqueName('alerts-state'),
+      channels: { webhook: { url: `${hook.url}/alerts` } },
+      tickMs: 100,
+      clock: () => base + 10 * MIN + 20_000,
+      logger: silentLogger,
+      ...options,
+    },
+    {},
+  );
+  cleanups.push(() => service.stop());
+  await service.start();
+  return service;
 }
 
 const sent = (hook: Receiver) => hook.received.map((r) => `${r.body.status} ${r.body.key}`);
@@ -222,32 +261,13 @@ describe('alerts on the envelope topic, on true volume', () => {
   });
 
   it('tries a transition again when every channel refused it, and keeps the resolve behind it', async () => {
-    const topic = uniqueName('alerts-retry');
-    await createTopic(inject('kafkaBrokers'), topic, 1);
     // The first send fails all 3 attempts; the next try succeeds.
     const hook = await startReceiver([503, 503, 503]);
     cleanups.push(() => hook.close());
-    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
-    const minutes = (durations: number[]) =>
-      durations.map((durationMs, minute) => ({ spans: 'GET /checkout', minute, count: 10, durationMs }));
-    await capture(topic, 42, base, minutes([100, 100, 100, 100, 100, 100, 300, 300, 300, 100]));
-    const service = createAlertsService(
-      {
-        brokers: inject('kafkaBrokers'),
-        topic,
-        groupId: uniqueName('alerts'),
-        stateTopic: uniqueName('alerts-state'),
-        channels: { webhook: { url: `${hook.url}/alerts` } },
-        tickMs: 100,
-        retryFailedMs: 500,
-        http: { attempts: 3, backoff: { initialMs: 10, maxMs: 20 } },
-        clock: () => base + 10 * MIN + 20_000,
-        logger: silentLogger,
-      },
-      {},
-    );
-    cleanups.push(() => service.stop());
-    await service.start();
+    const service = await slowCheckout('alerts-retry', hook, {
+      retryFailedMs: 500,
+      http: { attempts: 3, backoff: { initialMs: 10, maxMs: 20 } },
+    });
     await activeAndRebuilt(service);
     await waitUntil(() => (hook.received.length >= 5 ? true : undefined), {
       what: 'the retry',
@@ -263,31 +283,13 @@ describe('alerts on the envelope topic, on true volume', () => {
   });
 
   it('a stop while a channel answers nothing: the notification is cut after 5 s, not waited out for its attempts', async () => {
-    const topic = uniqueName('alerts-hang');
-    await createTopic(inject('kafkaBrokers'), topic, 1);
     // Every attempt held open: with the default 5 attempts of 10 s and their backoffs, about a minute.
     const hook = await startReceiver([0, 0, 0, 0, 0]);
     cleanups.push(() => hook.close());
-    const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
-    const minutes = (durations: number[]) =>
-      durations.map((durationMs, minute) => ({ spans: 'GET /checkout', minute, count: 10, durationMs }));
-    await capture(topic, 42, base, minutes([100, 100, 100, 100, 100, 100, 300, 300, 300, 100]));
     const errors: string[] = [];
-    const service = createAlertsService(
-      {
-        brokers: inject('kafkaBrokers'),
-        topic,
-        groupId: uniqueName('alerts'),
-        stateTopic: uniqueName('alerts-state'),
-        channels: { webhook: { url: `${hook.url}/alerts` } },
-        tickMs: 100,
-        clock: () => base + 10 * MIN + 20_000,
-        logger: { ...silentLogger, error: (msg: string) => errors.push(msg) },
-      },
-      {},
-    );
-    cleanups.push(() => service.stop());
-    await service.start();
+    const service = await slowCheckout('alerts-hang', hook, {
+      logger: { ...silentLogger, error: (msg: string) => errors.push(msg) },
+    });
     await waitUntil(() => (hook.received.length >= 1 ? true : undefined), {
       what: 'the fire on its way',
       timeoutMs: 30_000,
