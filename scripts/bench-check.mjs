@@ -6,7 +6,8 @@
 // below its record; unguarded ratios are printed, not judged (the file says why each is not).
 //
 // Usage: node scripts/bench-check.mjs [--rounds N] [--record]
-//   --rounds N  runs of the benchmark files; the median ratio counts (default 3)
+//   --rounds N  runs of the benchmark files; the median ratio counts (default 3). When a guarded
+//               ratio is below its floor, N more rounds run, and the median of all of them counts
 //   --record    writes the medians as the new recorded values (the guard flags are kept)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,50 +24,67 @@ const recorded = JSON.parse(readFileSync(recordFile, 'utf8'));
 mkdirSync(join(root, '.cache'), { recursive: true });
 /** ratio key -> the ratio of each round */
 const seen = new Map();
-for (let round = 1; round <= rounds; round++) {
-  const output = join(root, '.cache', `bench-check-${round}.json`);
-  const result = spawnSync(
-    'pnpm',
-    [
-      'exec',
-      'vitest',
-      'bench',
-      '--run',
-      '--config',
-      'vitest.bench.config.ts',
-      '--outputJson',
-      output,
-      ...recorded.files,
-    ],
-    {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, FAULTLINE_BENCH_QUICK: '1' },
-    },
-  );
-  if (result.status !== 0) fail(`the benchmarks failed in round ${round} (exit ${result.status})`);
-  for (const [key, ratio] of ratiosOf(JSON.parse(readFileSync(output, 'utf8')))) {
-    seen.set(key, [...(seen.get(key) ?? []), ratio]);
+runRounds(1, rounds);
+// A second look before failing: on a shared machine a noisy spell can lower two rounds of three
+// (2026-12-07: a CI run's rounds of 4.72, 4.80 and 8.18 against a record of 8.18, with no change
+// to the code measured). A regression lowers every round, so the median of twice the rounds
+// still fails it.
+if (!record && judge().failures.length > 0) {
+  console.log(`bench:check: below the guard after ${rounds} rounds; ${rounds} more before judging`);
+  runRounds(rounds + 1, rounds);
+}
+const { rows, failures } = judge();
+
+function runRounds(first, count) {
+  for (let round = first; round < first + count; round++) {
+    const output = join(root, '.cache', `bench-check-${round}.json`);
+    const result = spawnSync(
+      'pnpm',
+      [
+        'exec',
+        'vitest',
+        'bench',
+        '--run',
+        '--config',
+        'vitest.bench.config.ts',
+        '--outputJson',
+        output,
+        ...recorded.files,
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, FAULTLINE_BENCH_QUICK: '1' },
+      },
+    );
+    if (result.status !== 0) fail(`the benchmarks failed in round ${round} (exit ${result.status})`);
+    for (const [key, ratio] of ratiosOf(JSON.parse(readFileSync(output, 'utf8')))) {
+      seen.set(key, [...(seen.get(key) ?? []), ratio]);
+    }
+    console.log(`bench:check: round ${round} of ${first + count - 1} done`);
   }
-  console.log(`bench:check: round ${round} of ${rounds} done`);
 }
 
-const rows = [];
-const failures = [];
-for (const [key, ratios] of seen) {
-  const now = median(ratios);
-  const entry = recorded.ratios[key];
-  // An entry may carry its own tolerance: one whose rounds spread wider than the file's.
-  const floor = entry ? entry.recorded * (1 - (entry.tolerance ?? recorded.tolerance)) : undefined;
-  const verdict = !entry ? 'new' : !entry.guard ? 'not guarded' : now < floor ? 'FAILED' : 'ok';
-  if (verdict === 'FAILED') failures.push(key);
-  rows.push([key, now, entry?.recorded, verdict, spread(ratios)]);
-}
-for (const key of Object.keys(recorded.ratios)) {
-  if (!seen.has(key)) {
-    failures.push(key);
-    rows.push([key, undefined, recorded.ratios[key].recorded, 'MISSING (renamed or removed?)', '']);
+/** Each ratio's median over the rounds so far, against its record. */
+function judge() {
+  const rows = [];
+  const failures = [];
+  for (const [key, ratios] of seen) {
+    const now = median(ratios);
+    const entry = recorded.ratios[key];
+    // An entry may carry its own tolerance: one whose rounds spread wider than the file's.
+    const floor = entry ? entry.recorded * (1 - (entry.tolerance ?? recorded.tolerance)) : undefined;
+    const verdict = !entry ? 'new' : !entry.guard ? 'not guarded' : now < floor ? 'FAILED' : 'ok';
+    if (verdict === 'FAILED') failures.push(key);
+    rows.push([key, now, entry?.recorded, verdict, spread(ratios)]);
   }
+  for (const key of Object.keys(recorded.ratios)) {
+    if (!seen.has(key)) {
+      failures.push(key);
+      rows.push([key, undefined, recorded.ratios[key].recorded, 'MISSING (renamed or removed?)', '']);
+    }
+  }
+  return { rows, failures };
 }
 
 console.log('\nratio = baseline best time / candidate best time, same run; median of the rounds');
