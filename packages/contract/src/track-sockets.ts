@@ -2,7 +2,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { Logger } from './logger.js';
 
-/** KafkaJS's `SocketFactory`, by shape: the contract does not depend on KafkaJS. */
+/** KafkaJS's `ISocketFactory`, by shape: the contract does not depend on KafkaJS. */
 export type SocketFactory = (args: {
   host: string;
   port: number;
