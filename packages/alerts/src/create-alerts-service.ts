@@ -33,12 +33,12 @@ import { createEpisodeBook } from './episode-book.js';
 import { joinLeadership, type Leadership, REJOIN_BACKOFF } from './leadership.js';
 import { lookbackOffsets } from './lookback-offsets.js';
 import { mendKafkaJs } from './mend-kafkajs.js';
+import { observeMessages } from './observe-messages.js';
 import { createObservePool } from './observe-pool.js';
 import { type ResolvedAlertsConfig, resolveAlertsConfig } from './resolve-alerts-config.js';
 import { ensureStateTopic, restoreEpisodes } from './state-topic.js';
 import { createTransitionDispatcher } from './transition-dispatcher.js';
 
-const EMPTY = Buffer.alloc(0);
 /**
  * How long each KafkaJS disconnect of a stop is waited for (a run's consumer and admin, the
  * leadership's consumer, the producer). A broker that answers takes well under this: the fetch in
@@ -67,6 +67,13 @@ export interface AlertsStats {
   caughtUp: boolean;
   /** Messages that could not be read at all (not an envelope, or hostile): counted and skipped. */
   unreadable: number;
+  /** Messages read from their `faultline-observations` header, without parsing their envelope. */
+  fromHeader: number;
+  /**
+   * Messages whose `faultline-observations` header did not check out: read from their envelope
+   * instead (a producer's bug or a crafted header; nothing is lost).
+   */
+  badObservationHeaders: number;
   /** Observations of projects not in `projects`, left out. */
   notAllowed: number;
   /**
@@ -136,6 +143,8 @@ export function createAlertsService(
     failed: 0,
     caughtUp: false,
     unreadable: 0,
+    fromHeader: 0,
+    badObservationHeaders: 0,
     notAllowed: 0,
     readAgain: 0,
     soughtBack: 0,
@@ -342,7 +351,7 @@ export function createAlertsService(
           return;
         }
         const messages = plan.from === 0 ? batch.messages : batch.messages.slice(plan.from);
-        const parsed = await pool.observe(messages.map((message) => message.value ?? EMPTY));
+        const parsed = await observeMessages(pool, messages, stats);
         // KafkaJS stopping the consumer: nothing resolved, the batch is read again by the next run.
         // A seek waiting for this partition (the lookback's, made while this batch was fetched):
         // nothing counted, the seek reads these messages again, and they must count once.

@@ -174,6 +174,13 @@ describe('alerts on the envelope topic, on true volume', () => {
     // The kept events were a few dozen; the rule counted what they stood for.
     expect(storm?.body.details).toMatchObject({ perMinute: expect.any(Number) });
     expect((storm?.body.details as { perMinute: number } | undefined)?.perMinute).toBeGreaterThan(500);
+    // Every envelope came from Faultline's transport: read from its observations header, none parsed.
+    expect(first.stats.envelopes).toBeGreaterThan(0);
+    expect(first.stats).toMatchObject({
+      fromHeader: first.stats.envelopes,
+      badObservationHeaders: 0,
+      unreadable: 0,
+    });
 
     // A restart in the middle of the episode: the new instance rebuilds, and sends nothing again.
     await first.stop();

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@faultline/contract';
+import { MESSAGE_HEADERS, silentLogger } from '@faultline/contract';
 import {
   createTopic,
   groupLag,
@@ -41,6 +41,39 @@ describe('the alerts on hostile input', () => {
         messages: [{ value: message.value }],
       });
     }
+    // And two with a crafted observations header, each over a value read as the header lies about
+    // it: junk under a header of 100,000 brackets, and the poison event at 1e12 under a header that
+    // claims 5,000 occurrences of it now. Neither header is taken: each value is read as it is.
+    const future = crafted.find((message) => message.alerts === 'future') as (typeof crafted)[number];
+    await producer.send({
+      topic,
+      messages: [
+        {
+          value: Buffer.from('junk under a header'),
+          headers: {
+            [MESSAGE_HEADERS.observations]: `{"project":"42","observations":${'['.repeat(100_000)}`,
+          },
+        },
+        {
+          value: future.value,
+          headers: {
+            [MESSAGE_HEADERS.observations]: JSON.stringify({
+              project: '42',
+              observations: [
+                {
+                  kind: 'error',
+                  fingerprint: 'abc',
+                  title: 'poison',
+                  level: 'fatal',
+                  weight: 5000,
+                  at: Date.now(),
+                },
+              ],
+            }),
+          },
+        },
+      ],
+    });
     await producer.disconnect();
 
     const base = Math.floor(Date.now() / MIN) * MIN - 12 * MIN;
@@ -89,8 +122,10 @@ describe('the alerts on hostile input', () => {
     const keys = hook.received.map((r) => `${r.body.status} ${r.body.key}`);
     expect(keys).toContain('firing spike:project:42');
     expect(keys.some((k) => k.startsWith('firing spike:issue:42:'))).toBe(true);
-    // The poison: two unreadable, one far in the past, one far in the future; none paged.
-    expect(service.stats).toMatchObject({ unreadable: 2, late: 1, future: 1 });
+    // The poison: three unreadable, one far in the past, two far in the future; none paged. The
+    // two crafted headers were refused, and the storm's envelopes read from theirs.
+    expect(service.stats).toMatchObject({ unreadable: 3, late: 1, future: 2, badObservationHeaders: 2 });
+    expect(service.stats.fromHeader).toBeGreaterThan(0);
     expect(hook.received.every((r) => !String(r.body.summary).includes('poison'))).toBe(true);
     await waitUntil(async () => ((await groupLag(brokers(), groupId, topic)) === 0 ? true : undefined), {
       what: 'the group lag at 0',

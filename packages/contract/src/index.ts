@@ -63,6 +63,15 @@ export {
   messageKey,
   SCHEMA_VERSION,
 } from './message-contract.js';
+export { cleanText, MAX_TEXT, notificationText } from './notification-text.js';
+export type { DurationObservation, ErrorObservation, Observation } from './observations.js';
+export { MAX_DROPPED_PER_EVENT, observeItem } from './observations.js';
+export {
+  decodeObservationsHeader,
+  encodeObservationsHeader,
+  MAX_OBSERVATIONS_HEADER_BYTES,
+  MAX_OBSERVED_ITEM_BYTES,
+} from './observations-header.js';
 export { onAbort } from './on-abort.js';
 export { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './presample.js';
 export { type ConsumerRetry, restartUnlessStopped, stoppedConsumerError } from './restart-unless-stopped.js';

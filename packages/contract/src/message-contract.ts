@@ -17,21 +17,31 @@ export const MESSAGE_HEADERS = {
   schema: 'faultline-schema',
   dsn: 'faultline-dsn',
   itemTypes: 'faultline-item-types',
+  /**
+   * What the alert rules count in the envelope, written by a producer that had its events as
+   * objects (`encodeObservationsHeader`), so that the alerts need not parse the envelope. Optional:
+   * a message without it is read from its envelope.
+   */
+  observations: 'faultline-observations',
 } as const;
 
 /**
  * The headers of an envelope message: schema version, item types (so a reader can route or count
- * without parsing the value) and, when known, the public DSN the envelope belongs to.
+ * without parsing the value) and, when known, the public DSN the envelope belongs to and what the
+ * alerts count in it.
  */
 export function messageHeaders(facts: {
   dsn: string | undefined;
   types: readonly string[];
+  /** The `faultline-observations` header's value, when the producer wrote one. */
+  observations?: string | undefined;
 }): Record<string, string> {
   const headers: Record<string, string> = {
     [MESSAGE_HEADERS.schema]: SCHEMA_VERSION,
     [MESSAGE_HEADERS.itemTypes]: facts.types.join(','),
   };
   if (facts.dsn) headers[MESSAGE_HEADERS.dsn] = facts.dsn;
+  if (facts.observations !== undefined) headers[MESSAGE_HEADERS.observations] = facts.observations;
   return headers;
 }
 

@@ -1,4 +1,14 @@
-import { MESSAGE_HEADERS, messageHeaders, messageKey, SCHEMA_VERSION } from '@faultline/contract';
+import {
+  encodeObservationsHeader,
+  MAX_OBSERVED_ITEM_BYTES,
+  MESSAGE_HEADERS,
+  messageHeaders,
+  messageKey,
+  type Observation,
+  observeItem,
+  parseDsnCached,
+  SCHEMA_VERSION,
+} from '@faultline/contract';
 import {
   type DataCategory,
   type Envelope,
@@ -31,6 +41,8 @@ export function contractMessage(
     traceId: string | undefined;
     eventId: string | undefined;
     types: string[];
+    /** The `faultline-observations` header's value, when there is one. */
+    observations?: string | undefined;
   },
 ): EnvelopeMessage {
   return {
@@ -61,5 +73,26 @@ export function toEnvelopeMessage(envelope: Envelope, target: IngestTarget | und
     traceId: (header.trace as { trace_id?: string } | undefined)?.trace_id,
     eventId: header.event_id as string | undefined,
     types: items.map(([itemHeader]) => itemHeader.type),
+    observations: value.length > MAX_OBSERVED_ITEM_BYTES ? undefined : observationsHeader(envelope),
   });
+}
+
+/**
+ * What the alerts count in the envelope, from its items as objects: the alerts then read the
+ * header, not the envelope (parsing each event is most of their work). The project is the
+ * envelope's own DSN's, as the alerts and the forwarder read it. An envelope over Sentry's item
+ * limit gets none: its items may be too large to be observed, and the alerts decide that.
+ */
+function observationsHeader(envelope: Envelope): string | undefined {
+  const dsn = envelope[0].dsn;
+  const project = typeof dsn === 'string' ? parseDsnCached(dsn)?.projectId : undefined;
+  if (!project) return undefined;
+  const observations: Observation[] = [];
+  for (const [itemHeader, payload] of envelope[1]) {
+    const type = itemHeader.type;
+    if (type === 'event' || type === 'transaction' || type === 'span') {
+      observations.push(...observeItem(project, type, payload));
+    }
+  }
+  return encodeObservationsHeader(project, observations);
 }
