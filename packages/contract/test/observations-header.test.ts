@@ -115,7 +115,7 @@ describe('the observations header', () => {
     ['an empty release', header([{ ...good, release: '' }])],
     ['a level that is not text', header([{ ...good, level: { toString: 1 } }])],
     ['a negative duration', header([{ kind: 'duration', name: 'GET /', durationMs: -1, at: 1 }])],
-    ['a duration without a name', header([{ kind: 'duration', name: '', durationMs: 1, at: 1 }])],
+    ['a duration whose name is not text', header([{ kind: 'duration', name: 7, durationMs: 1, at: 1 }])],
     ['a header over the limit', `${header([good])}${' '.repeat(MAX_OBSERVATIONS_HEADER_BYTES)}`],
   ])('is refused when it holds %s', (_, value) => {
     expect(decodeObservationsHeader(Buffer.from(value))).toBeUndefined();
