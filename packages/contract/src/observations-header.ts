@@ -69,8 +69,7 @@ function checked(project: string, o: Record<string, unknown>): Observation | und
   }
   if (o.kind === 'duration') {
     const { name, durationMs } = o;
-    if (!isText(name) || typeof durationMs !== 'number' || !(durationMs >= 0))
-      return undefined;
+    if (!isText(name) || typeof durationMs !== 'number' || !(durationMs >= 0)) return undefined;
     if (!Number.isFinite(durationMs)) return undefined;
     return { kind: 'duration', project, name, durationMs, at: o.at };
   }

@@ -1,4 +1,14 @@
-import { messageHeaders, messageKey, parseDsnCached, parseEnvelopeBytes } from '@faultline/contract';
+import {
+  type EnvelopeItemBytes,
+  encodeObservationsHeader,
+  MAX_OBSERVED_ITEM_BYTES,
+  messageHeaders,
+  messageKey,
+  type Observation,
+  observeItem,
+  parseDsnCached,
+  parseEnvelopeBytes,
+} from '@faultline/contract';
 
 /** An envelope on its way to the topic: the bytes, and the message key and headers of the contract. */
 export interface EnvelopeRecord {
@@ -10,13 +20,41 @@ export interface EnvelopeRecord {
 /** The message for envelope bytes whose header and item types are known (a request just read). */
 export function envelopeRecord(
   value: Buffer,
-  facts: { dsn: string; projectId: string; traceId?: string; eventId?: string; types: string[] },
+  facts: {
+    dsn: string;
+    projectId: string;
+    traceId?: string;
+    eventId?: string;
+    types: string[];
+    /** The `faultline-observations` header's value, when there is one. */
+    observations?: string;
+  },
 ): EnvelopeRecord {
   return {
     key: messageKey(facts.projectId, facts.traceId ?? facts.eventId),
     value,
-    headers: messageHeaders({ dsn: facts.dsn, types: facts.types }),
+    headers: messageHeaders({ dsn: facts.dsn, types: facts.types, observations: facts.observations }),
   };
+}
+
+/**
+ * The `faultline-observations` header for the items of a request: observed from their JSON as
+ * the intake parsed it, so that the alerts need not parse the envelope again. An item over
+ * Sentry's event limit is not observed, as the alerts would not parse it.
+ */
+export function observationsOf(
+  projectId: string,
+  items: readonly EnvelopeItemBytes[],
+  parsed: ReadonlyMap<EnvelopeItemBytes, unknown>,
+): string | undefined {
+  const observations: Observation[] = [];
+  for (const item of items) {
+    const type = item.header.type;
+    if (type !== 'event' && type !== 'transaction' && type !== 'span') continue;
+    if (item.payload.length > MAX_OBSERVED_ITEM_BYTES || !parsed.has(item)) continue;
+    observations.push(...observeItem(projectId, type, parsed.get(item)));
+  }
+  return encodeObservationsHeader(projectId, observations);
 }
 
 /** The message again for bytes read back from the spool: everything it needs is in the envelope. */

@@ -9,7 +9,7 @@ import {
 import type { Scrubber } from '@faultline/scrubbing';
 import type { Cors } from './cors.js';
 import type { DurableWriter } from './durable-writer.js';
-import { envelopeRecord } from './envelope-record.js';
+import { envelopeRecord, observationsOf } from './envelope-record.js';
 import type { IntakeMetrics } from './intake-metrics.js';
 import type { OutcomeBook } from './outcome-book.js';
 import type { ProjectKeys } from './project-keys.js';
@@ -183,6 +183,7 @@ export async function handleIngest(
         traceId: typeof trace?.trace_id === 'string' ? trace.trace_id : undefined,
         eventId,
         types: kept.map((item) => item.header.type),
+        observations: observationsOf(key.parts.projectId, kept, validated.parsed),
       });
     }
   } catch (error) {

@@ -31,6 +31,11 @@ export interface ValidatedItems {
   eventId: string | undefined;
   /** Breadcrumbs removed from events over `maxBreadcrumbs`. */
   trimmedBreadcrumbs: number;
+  /**
+   * The JSON of each kept item, as its bytes now say (after the fixes and scrubbing): what the
+   * observations header is written from, so that no item is parsed twice.
+   */
+  parsed: Map<EnvelopeItemBytes, unknown>;
 }
 
 /** Item types whose payload is JSON; the intake parses and checks these, passes the rest as sent. */
@@ -72,6 +77,7 @@ export function validateItems(
 ): ValidatedItems {
   const kept: EnvelopeItemBytes[] = [];
   const drops: Drop[] = [];
+  const parsed = new Map<EnvelopeItemBytes, unknown>();
   let eventId: string | undefined;
   let trimmedBreadcrumbs = 0;
   let attachments = 0;
@@ -144,9 +150,11 @@ export function validateItems(
         changed = true;
       }
     }
-    kept.push(changed ? { header: item.header, payload: Buffer.from(JSON.stringify(out)) } : item);
+    const keptItem = changed ? { header: item.header, payload: Buffer.from(JSON.stringify(out)) } : item;
+    kept.push(keptItem);
+    parsed.set(keptItem, out);
   }
-  return { items: kept, drops, eventId, trimmedBreadcrumbs };
+  return { items: kept, drops, eventId, trimmedBreadcrumbs, parsed };
 }
 
 /**

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MESSAGE_HEADERS, parseDsn, parseEnvelopeBytes, silentLogger } from '@faultline/contract';
+import {
+  decodeObservationsHeader,
+  MESSAGE_HEADERS,
+  observeItem,
+  parseDsn,
+  parseEnvelopeBytes,
+  silentLogger,
+} from '@faultline/contract';
 import { createForwarder, type Forwarder } from '@faultline/forwarder';
 import {
   type BugsinkClient,
@@ -174,7 +181,21 @@ describe('Sentry SDKs through the intake', () => {
       expect(message.key?.toString()).toMatch(/^4242:([0-9a-f]{32})?$/);
       const parsed = parseEnvelopeBytes(message.value as Buffer);
       expect(parsed.ok && parsed.header.dsn).toBe(upstream);
+      // What the alerts count in it, from the JSON the intake parsed anyway: the same as they would
+      // read from the bytes that landed.
+      const header = message.headers?.[MESSAGE_HEADERS.observations];
+      expect(header, 'no observations header').toBeInstanceOf(Buffer);
+      expect(decodeObservationsHeader(header as Buffer)).toEqual(
+        itemsOf([message]).flatMap(([type, payload]) => observeItem('4242', type, payload)),
+      );
     }
+    // The four events, each counted once with its title, and at least one operation.
+    const observed = messages.flatMap(
+      (m) => decodeObservationsHeader(m.headers?.[MESSAGE_HEADERS.observations] as Buffer) ?? [],
+    );
+    expect(observed.filter((o) => o.kind === 'error')).toHaveLength(4);
+    expect(observed.every((o) => o.kind !== 'error' || (o.weight === 1 && o.title !== ''))).toBe(true);
+    expect(observed.some((o) => o.kind === 'duration')).toBe(true);
     // The large event came gzipped (the SDK compresses bodies over 32 KB) and was decoded.
     expect(intake.figures.bytesDecoded).toBeGreaterThan(intake.figures.bytesReceived);
   });
