@@ -25,7 +25,9 @@ export interface KafkaTransportOptions {
   maxQueueBytes?: number;
   /**
    * Largest envelope sent, in bytes (the broker's `message.max.bytes` is 1 MiB by default).
-   * A larger envelope is dropped, logged, and counted in client reports as `send_error`.
+   * A larger envelope is dropped, logged, and counted in client reports as `send_error`. Keep it
+   * 10 KB under the topic's limit: the message's headers (the observations header up to 8 KiB)
+   * count towards that limit too.
    * @default 1 000 000
    */
   maxMessageBytes?: number;
