@@ -1,6 +1,6 @@
 import { MESSAGE_HEADERS } from '@faultline/contract';
 import { toEnvelopeMessage } from '@faultline/kafka-transport';
-import type { Envelope } from '@sentry/core';
+import { createEnvelope, type Envelope } from '@sentry/core';
 import * as Sentry from '@sentry/node';
 import type { KafkaMessage } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,27 @@ describe('observations from the header', () => {
     }
     // The four errors, and the one segment span (its child is not an operation of its own).
     expect(kinds.sort()).toEqual(['duration', 'error', 'error', 'error', 'error']);
+  });
+
+  it('writes no header for an event whose JSON would read differently (a beforeSend may set anything): the alerts parse it', async () => {
+    const envelope = createEnvelope({ dsn: DSN }, [
+      [
+        { type: 'event' },
+        {
+          exception: { values: [{ type: Number.NEGATIVE_INFINITY, value: 'odd' }] },
+          release: new Date(0),
+          extra: { callback: () => undefined },
+          timestamp: 1_800_000_000,
+        },
+      ],
+    ] as never) as Envelope;
+    const { message: written } = toEnvelopeMessage(envelope, target);
+    expect(written.headers?.[MESSAGE_HEADERS.observations]).toBeUndefined();
+    const counts = { fromHeader: 0, badObservationHeaders: 0 };
+    const [read] = await observeMessages(createObservePool(0), [message(written.value)], counts);
+    expect(counts).toEqual({ fromHeader: 0, badObservationHeaders: 0 });
+    // Read from the bytes: the type is null there, the release an ISO date.
+    expect(read).toMatchObject([{ kind: 'error', title: 'Error: odd', release: '1970-01-01T00:00:00.000Z' }]);
   });
 
   it('reads headers in place and parses the rest, in order; a bad header is counted and the envelope parsed', async () => {

@@ -72,6 +72,7 @@ export {
   MAX_OBSERVATIONS_HEADER_BYTES,
   MAX_OBSERVED_ITEM_BYTES,
 } from './observations-header.js';
+export { observeUnserialized } from './observe-unserialized.js';
 export { onAbort } from './on-abort.js';
 export { PRESAMPLE_SYMBOL, PRESAMPLED_RATE_ATTRIBUTE } from './presample.js';
 export { type ConsumerRetry, restartUnlessStopped, stoppedConsumerError } from './restart-unless-stopped.js';

@@ -5,7 +5,7 @@ import {
   messageHeaders,
   messageKey,
   type Observation,
-  observeItem,
+  observeUnserialized,
   parseDsnCached,
   parseEnvelopeBytes,
 } from '@faultline/contract';
@@ -52,7 +52,9 @@ export function observationsOf(
     const type = item.header.type;
     if (type !== 'event' && type !== 'transaction' && type !== 'span') continue;
     if (item.payload.length > MAX_OBSERVED_ITEM_BYTES || !parsed.has(item)) continue;
-    observations.push(...observeItem(projectId, type, parsed.get(item)));
+    const observed = observeUnserialized(projectId, type, parsed.get(item));
+    if (!observed) return undefined;
+    observations.push(...observed);
   }
   return encodeObservationsHeader(projectId, observations);
 }

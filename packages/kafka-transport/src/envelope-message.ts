@@ -5,7 +5,7 @@ import {
   messageHeaders,
   messageKey,
   type Observation,
-  observeItem,
+  observeUnserialized,
   parseDsnCached,
   SCHEMA_VERSION,
 } from '@faultline/contract';
@@ -89,10 +89,10 @@ function observationsHeader(envelope: Envelope): string | undefined {
   if (!project) return undefined;
   const observations: Observation[] = [];
   for (const [itemHeader, payload] of envelope[1]) {
-    const type = itemHeader.type;
-    if (type === 'event' || type === 'transaction' || type === 'span') {
-      observations.push(...observeItem(project, type, payload));
-    }
+    const observed = observeUnserialized(project, itemHeader.type, payload);
+    // An item whose JSON might read differently from the object: the alerts parse the envelope.
+    if (!observed) return undefined;
+    observations.push(...observed);
   }
   return encodeObservationsHeader(project, observations);
 }
