@@ -53,22 +53,31 @@ function eventIsStable(event: Record<string, unknown>): boolean {
   const exception = event.exception;
   if (exception === undefined) return true;
   if (!container(exception)) return false;
-  return optionalList((exception as Record<string, unknown>).values, (value) => {
-    if (value === null) return true;
-    if (!container(value)) return false;
-    const fields = value as Record<string, unknown>;
-    if (!leaves(fields, 'type', 'value')) return false;
-    const stacktrace = fields.stacktrace;
-    if (stacktrace === undefined) return true;
-    if (!container(stacktrace)) return false;
-    return optionalList((stacktrace as Record<string, unknown>).frames, (frame) => {
-      if (frame === null) return true;
-      return (
-        container(frame) &&
-        leaves(frame as Record<string, unknown>, 'in_app', 'module', 'filename', 'function')
-      );
-    });
-  });
+  // Only the last exception is read, and of its frames only those from the end to the first
+  // in-app one (the fingerprint's top frame): a stack of 50 frames costs a few checks.
+  const values = (exception as Record<string, unknown>).values;
+  if (!Array.isArray(values)) return leaf(values);
+  if (values.length === 0) return true;
+  const last = values[values.length - 1];
+  if (last === null) return true;
+  if (!container(last)) return false;
+  const fields = last as Record<string, unknown>;
+  if (!leaves(fields, 'type', 'value')) return false;
+  const stacktrace = fields.stacktrace;
+  if (stacktrace === undefined) return true;
+  if (!container(stacktrace)) return false;
+  const frames = (stacktrace as Record<string, unknown>).frames;
+  if (!Array.isArray(frames)) return leaf(frames);
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const frame = frames[i];
+    // JSON writes `undefined` in an array as null: both are passed over.
+    if (frame === null || frame === undefined) continue;
+    if (!container(frame)) return false;
+    const read = frame as Record<string, unknown>;
+    if (!leaf(read.in_app)) return false;
+    if (read.in_app !== false) return leaves(read, 'module', 'filename', 'function');
+  }
+  return true;
 }
 
 function spansAreStable(items: unknown): boolean {

@@ -83,8 +83,27 @@ function items(value: fc.Arbitrary<unknown>) {
     { transaction: value, start_timestamp: time, timestamp: time },
     { requiredKeys: [] },
   );
+  // Errors grouped by their exception, not an own fingerprint: their top frame is read too.
+  const frame = fc.record(
+    { filename: value, module: value, function: value, in_app: fc.oneof(fc.boolean(), value) },
+    { requiredKeys: [] },
+  );
+  const thrown = fc.record({
+    exception: fc.record({
+      values: fc.array(
+        fc.record({
+          type: value,
+          value,
+          stacktrace: fc.record({ frames: fc.array(frame, { minLength: 1, maxLength: 3 }) }),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+    }),
+    timestamp: time,
+  });
   return fc.oneof(
     fc.tuple(fc.constant('event'), event),
+    fc.tuple(fc.constant('event'), thrown),
     fc.tuple(fc.constant('transaction'), transaction),
     fc.tuple(fc.constant('span'), fc.record({ items: fc.array(span, { maxLength: 4 }) })),
   );
