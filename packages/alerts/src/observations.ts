@@ -1,4 +1,5 @@
 import {
+  isObservedItemType,
   MAX_OBSERVED_ITEM_BYTES,
   type Observation,
   observeItem,
@@ -33,7 +34,7 @@ function observeEnvelope(value: Buffer): Observation[] | undefined {
   const found: Observation[] = [];
   for (const item of parsed.items) {
     const type = item.header.type;
-    if (type !== 'event' && type !== 'transaction' && type !== 'span') continue;
+    if (!isObservedItemType(type)) continue;
     if (item.payload.length > MAX_OBSERVED_ITEM_BYTES) continue;
     let payload: unknown;
     try {

@@ -31,9 +31,7 @@ export async function observeMessages(
     toParse.push(i);
   }
   if (toParse.length > 0) {
-    const values =
-      toParse.length === messages.length ? messages : toParse.map((i) => messages[i] as KafkaMessage);
-    const parsed = await pool.observe(values.map((message) => message.value ?? EMPTY));
+    const parsed = await pool.observe(toParse.map((i) => (messages[i] as KafkaMessage).value ?? EMPTY));
     for (let k = 0; k < toParse.length; k++) results[toParse[k] as number] = parsed[k];
   }
   return results;

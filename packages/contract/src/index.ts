@@ -65,12 +65,13 @@ export {
 } from './message-contract.js';
 export { cleanText, MAX_TEXT, notificationText } from './notification-text.js';
 export type { DurationObservation, ErrorObservation, Observation } from './observations.js';
-export { MAX_DROPPED_PER_EVENT, observeItem } from './observations.js';
+export { isObservedItemType, MAX_DROPPED_PER_EVENT, observeItem } from './observations.js';
 export {
   decodeObservationsHeader,
   encodeObservationsHeader,
   MAX_OBSERVATIONS_HEADER_BYTES,
   MAX_OBSERVED_ITEM_BYTES,
+  observationsHeaderFor,
 } from './observations-header.js';
 export { observeUnserialized } from './observe-unserialized.js';
 export { onAbort } from './on-abort.js';

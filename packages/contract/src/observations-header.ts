@@ -1,5 +1,6 @@
 import { MAX_TEXT, notificationText } from './notification-text.js';
 import { MAX_DROPPED_PER_EVENT, type Observation } from './observations.js';
+import { observeUnserialized } from './observe-unserialized.js';
 
 /**
  * A header larger than this is not written (the alerts parse the envelope instead) and not read.
@@ -22,6 +23,24 @@ export function encodeObservationsHeader(project: string, observations: Observat
     observations: observations.map(({ project: _, ...fields }) => fields),
   });
   return Buffer.byteLength(header) <= MAX_OBSERVATIONS_HEADER_BYTES ? header : undefined;
+}
+
+/**
+ * The `faultline-observations` header for a producer's items (type and payload, not yet
+ * serialized or parsed from JSON): undefined when any item might read differently from its JSON
+ * (`observeUnserialized`), as when `encodeObservationsHeader` writes none.
+ */
+export function observationsHeaderFor(
+  project: string,
+  items: Iterable<readonly [type: string, payload: unknown]>,
+): string | undefined {
+  const observations: Observation[] = [];
+  for (const [type, payload] of items) {
+    const observed = observeUnserialized(project, type, payload);
+    if (!observed) return undefined;
+    observations.push(...observed);
+  }
+  return encodeObservationsHeader(project, observations);
 }
 
 /**
@@ -69,8 +88,7 @@ function checked(project: string, o: Record<string, unknown>): Observation | und
   }
   if (o.kind === 'duration') {
     const { name, durationMs } = o;
-    if (!isText(name) || typeof durationMs !== 'number' || !(durationMs >= 0)) return undefined;
-    if (!Number.isFinite(durationMs)) return undefined;
+    if (!isText(name) || !isTime(durationMs) || durationMs < 0) return undefined;
     return { kind: 'duration', project, name, durationMs, at: o.at };
   }
   return undefined;

@@ -43,6 +43,11 @@ interface ObservedEvent extends FingerprintedEvent {
   transaction?: unknown;
 }
 
+/** The item types the alert rules count: errors, transactions and span containers. */
+export function isObservedItemType(type: string): type is 'event' | 'transaction' | 'span' {
+  return type === 'event' || type === 'transaction' || type === 'span';
+}
+
 /**
  * What the alert rules count in one envelope item of `type` (`event`, `transaction` or `span`):
  * none for other types. `payload` is the item's JSON, parsed (the alerts, from the topic) or not

@@ -1,4 +1,4 @@
-import { type Observation, observeItem } from './observations.js';
+import { isObservedItemType, type Observation, observeItem } from './observations.js';
 
 /**
  * `observeItem` for an item a producer holds as an object, before it is serialized: the same
@@ -13,7 +13,7 @@ export function observeUnserialized(
   type: string,
   payload: unknown,
 ): Observation[] | undefined {
-  if (type !== 'event' && type !== 'transaction' && type !== 'span') return [];
+  if (!isObservedItemType(type)) return [];
   try {
     // Arrays and null read as nothing, in either form; anything else not a plain object (a string
     // or bytes serialized as they are, which the reader would parse) is not known here.

@@ -1,11 +1,9 @@
 import {
   type EnvelopeItemBytes,
-  encodeObservationsHeader,
   MAX_OBSERVED_ITEM_BYTES,
   messageHeaders,
   messageKey,
-  type Observation,
-  observeUnserialized,
+  observationsHeaderFor,
   parseDsnCached,
   parseEnvelopeBytes,
 } from '@faultline/contract';
@@ -47,16 +45,12 @@ export function observationsOf(
   items: readonly EnvelopeItemBytes[],
   parsed: ReadonlyMap<EnvelopeItemBytes, unknown>,
 ): string | undefined {
-  const observations: Observation[] = [];
-  for (const item of items) {
-    const type = item.header.type;
-    if (type !== 'event' && type !== 'transaction' && type !== 'span') continue;
-    if (item.payload.length > MAX_OBSERVED_ITEM_BYTES || !parsed.has(item)) continue;
-    const observed = observeUnserialized(projectId, type, parsed.get(item));
-    if (!observed) return undefined;
-    observations.push(...observed);
-  }
-  return encodeObservationsHeader(projectId, observations);
+  return observationsHeaderFor(
+    projectId,
+    items
+      .filter((item) => item.payload.length <= MAX_OBSERVED_ITEM_BYTES && parsed.has(item))
+      .map((item) => [item.header.type, parsed.get(item)] as const),
+  );
 }
 
 /** The message again for bytes read back from the spool: everything it needs is in the envelope. */

@@ -1,11 +1,9 @@
 import {
-  encodeObservationsHeader,
   MAX_OBSERVED_ITEM_BYTES,
   MESSAGE_HEADERS,
   messageHeaders,
   messageKey,
-  type Observation,
-  observeUnserialized,
+  observationsHeaderFor,
   parseDsnCached,
   SCHEMA_VERSION,
 } from '@faultline/contract';
@@ -87,12 +85,8 @@ function observationsHeader(envelope: Envelope): string | undefined {
   const dsn = envelope[0].dsn;
   const project = typeof dsn === 'string' ? parseDsnCached(dsn)?.projectId : undefined;
   if (!project) return undefined;
-  const observations: Observation[] = [];
-  for (const [itemHeader, payload] of envelope[1]) {
-    const observed = observeUnserialized(project, itemHeader.type, payload);
-    // An item whose JSON might read differently from the object: the alerts parse the envelope.
-    if (!observed) return undefined;
-    observations.push(...observed);
-  }
-  return encodeObservationsHeader(project, observations);
+  return observationsHeaderFor(
+    project,
+    envelope[1].map(([itemHeader, payload]) => [itemHeader.type, payload] as const),
+  );
 }
