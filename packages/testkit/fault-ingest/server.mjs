@@ -12,16 +12,32 @@
 //   reset   read the request, then reset the connection (RST) without an answer
 //   down    at `afterMs`, close the port and every connection for `forMs` (connections refused)
 // Successes take `delayMs` (the round trip). Times count from the first request after a configure.
+// Shares are drawn from a generator seeded at each configure (`seed`, default 1), so a run sees
+// the same sequence of faults: a 1% fault cannot, by chance, miss all 600 requests of a test.
 import { createServer } from 'node:http';
 
 let config = { delayMs: 0, faults: [] };
 let stats;
+let random;
 let armedAt;
 let downTimers = [];
 const sockets = new Set();
 
+/** mulberry32: a small seeded generator, uniform enough for fault shares. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function reset() {
   armedAt = undefined;
+  random = seeded(config.seed ?? 1);
   for (const timer of downTimers) clearTimeout(timer);
   downTimers = [];
   stats = {
@@ -84,7 +100,7 @@ function pick(projectId) {
     if (fault.kind === 'down') continue;
     if (fault.projects && !fault.projects.includes(projectId)) continue;
     if (!inStorm(fault.storm)) continue;
-    if (Math.random() < (fault.rate ?? 1)) return fault;
+    if (random() < (fault.rate ?? 1)) return fault;
   }
   return undefined;
 }

@@ -46,8 +46,12 @@ export interface FaultIngest {
   /** e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
   dsn(projectId?: number, publicKey?: string): string;
-  /** Sets the round trip and the faults, and clears the figures; times count from the next request. */
-  configure(settings: { delayMs?: number; faults?: IngestFault[] }): Promise<void>;
+  /**
+   * Sets the round trip and the faults, and clears the figures; times count from the next request.
+   * Fault shares are drawn from a generator seeded with `seed` (default 1) at each call, so a run
+   * gets the same faults for the same requests.
+   */
+  configure(settings: { delayMs?: number; faults?: IngestFault[]; seed?: number }): Promise<void>;
   stats(): Promise<FaultIngestStats>;
   close(): Promise<void>;
 }
