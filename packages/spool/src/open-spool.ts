@@ -8,24 +8,16 @@ import {
   lstatSync,
   readdirSync,
   readSync,
-  renameSync,
   rmdirSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { openCursorFile, type SpoolPosition } from './cursor-file.js';
 import { SpoolError } from './errors.js';
 import { checkFrame, frame, HEADER_BYTES, MAX_RECORD_BYTES } from './frame.js';
 import { acquireLock } from './lock-file.js';
-import {
-  APPEND,
-  ensurePrivateDir,
-  openRegular,
-  READ,
-  READ_WRITE,
-  readRegular,
-  writeNew,
-} from './private-files.js';
+import { APPEND, ensurePrivateDir, openRegular, READ, READ_WRITE, readRegular } from './private-files.js';
 
 export interface SpoolOptions {
   /**
@@ -53,11 +45,7 @@ export interface SpoolOptions {
   onDrop?: (payloads: Buffer[], reason: 'full' | 'write_error') => void;
 }
 
-/** A position in the spool: segment number and byte offset. */
-export interface SpoolPosition {
-  seq: number;
-  offset: number;
-}
+export type { SpoolPosition } from './cursor-file.js';
 
 export interface SpoolBatch {
   records: Buffer[];
@@ -147,8 +135,8 @@ export function openSpool(options: SpoolOptions): Spool {
   const releaseLock = acquireLock(dir);
 
   const stats: SpoolStats = { records: 0, bytes: 0, dropped: 0, corrupt: 0, truncated: 0, writeErrors: 0 };
-  const cursorPath = join(dir, 'cursor');
-  let ackPos = readCursor(cursorPath);
+  const cursor = openCursorFile(join(dir, 'cursor'), fsyncMode === 'always');
+  let ackPos = cursor.read();
   let segments: Segment[];
   try {
     segments = recover(dir, ackPos, stats);
@@ -186,12 +174,6 @@ export function openSpool(options: SpoolOptions): Spool {
     } catch {
       // A failing fsync is reported by the next write; nothing to do here.
     }
-  }
-
-  function persistCursor(): void {
-    const tmp = `${cursorPath}.tmp`;
-    writeNew(tmp, JSON.stringify(ackPos), fsyncMode === 'always');
-    renameSync(tmp, cursorPath);
   }
 
   function rotate(): void {
@@ -266,7 +248,7 @@ export function openSpool(options: SpoolOptions): Spool {
     const next = segments[0] as Segment;
     ackPos = { seq: next.seq, offset: 0 };
     if (readPos.seq < next.seq) readPos = { ...ackPos };
-    persistCursor();
+    cursor.write(ackPos);
     if (payloads.length > 0) onDrop(payloads, 'full');
   }
 
@@ -361,7 +343,7 @@ export function openSpool(options: SpoolOptions): Spool {
         dropSegment(segments.shift() as Segment);
       }
       try {
-        persistCursor();
+        cursor.write(ackPos);
       } catch {
         // The records may be delivered again after a restart: at least once, never lost.
       }
@@ -379,11 +361,12 @@ export function openSpool(options: SpoolOptions): Spool {
       closeSync(writeFd);
       for (const fd of readFds.values()) closeSync(fd);
       readFds.clear();
+      cursor.close();
       const remove = closeOptions?.removeIfEmpty === true && stats.records === 0;
       if (remove) {
         // Under the lock, so no other process is reading what goes.
         for (const segment of segments) rmSync(join(dir, segmentName(segment.seq)), { force: true });
-        rmSync(cursorPath, { force: true });
+        cursor.remove();
       }
       releaseLock();
       if (remove) {
@@ -395,18 +378,6 @@ export function openSpool(options: SpoolOptions): Spool {
       }
     },
   };
-}
-
-function readCursor(path: string): SpoolPosition {
-  try {
-    const parsed = JSON.parse(readRegular(path).toString('utf8')) as Partial<SpoolPosition>;
-    if (Number.isInteger(parsed.seq) && Number.isInteger(parsed.offset)) {
-      return { seq: parsed.seq as number, offset: parsed.offset as number };
-    }
-  } catch {
-    // Missing, damaged, or not a regular file: start from the oldest segment.
-  }
-  return { seq: 0, offset: 0 };
 }
 
 function createSegment(dir: string, seq: number): Segment {

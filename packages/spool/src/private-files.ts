@@ -97,16 +97,24 @@ export function readRegular(path: string): Buffer {
  * written through), readable by the owner only.
  */
 export function writeNew(path: string, data: string | Buffer, sync = false): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const fd = openSync(path, CREATE_NEW, FILE_MODE);
+  const fd = createNew(path);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Creates a new file at `path` for writing (whatever was there, a link included, is removed
+ * first, never written through), readable by the owner only, and returns its descriptor.
+ */
+export function createNew(path: string): number {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return openSync(path, CREATE_NEW, FILE_MODE);
 }
