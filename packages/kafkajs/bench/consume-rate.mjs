@@ -1,8 +1,10 @@
 // Messages per second consumed in one configuration, in a process of its own (the SDK and its
 // module hooks are process-global). MODE: raw (no Sentry), sdk (Sentry initialised, its kafkajs
 // integration removed, the consumer not instrumented: what the SDK's presence alone costs),
-// isolation (as sdk, each message run in Sentry.withIsolationScope and nothing else: the floor for
-// any instrumentation that gives each message its own scope),
+// context (as sdk, the whole consumer run inside one Sentry.withIsolationScope: what the async
+// context costs on this Node once any scope was entered, as in any service Sentry instruments,
+// without a scope per message), isolation (as sdk, each message run in Sentry.withIsolationScope
+// and nothing else: the floor for any instrumentation that gives each message its own scope),
 // wrapper (as sdk, the consumer wrapped by instrumentConsumer: the instrumentation alone),
 // faultline (as a service runs Faultline: initObservability, whose integrations leave Sentry's
 // kafkajs one out, and instrumentConsumer), sentry (Sentry.init with Sentry's own kafkajs
@@ -68,14 +70,17 @@ const wrap = (handler) =>
 let seen = 0;
 let started = 0;
 const done = new Promise((resolve) => {
-  consumer.run({
-    eachMessage: wrap(async ({ message }) => {
-      if (seen === 0) started = performance.now();
-      // A little work per message, as a handler would do.
-      JSON.parse(String(message.value));
-      if (++seen === total) resolve();
-    }),
-  });
+  const run = () =>
+    consumer.run({
+      eachMessage: wrap(async ({ message }) => {
+        if (seen === 0) started = performance.now();
+        // A little work per message, as a handler would do.
+        JSON.parse(String(message.value));
+        if (++seen === total) resolve();
+      }),
+    });
+  if (MODE === 'context') Sentry.withIsolationScope(run);
+  else run();
 });
 await done;
 const seconds = (performance.now() - started) / 1000;

@@ -6,7 +6,9 @@ import { afterAll, bench, describe } from 'vitest';
 // Messages per second consumed from the real broker: raw KafkaJS, Faultline (initObservability
 // and the instrumented consumer) at trace rates 0, 0.1 and 1.0, and a consumer under Sentry's own
 // kafkajs integration at the same rates, all in one run. At rate 0, also the instrumentation alone
-// under a plain Sentry.init, beside the floor of a Sentry scope per message. Each configuration
+// under a plain Sentry.init, beside the floor of a Sentry scope per message, and the part of that
+// floor any Sentry-instrumented service pays (one scope entered for the whole run: on Node 20,
+// AsyncLocalStorage then runs hooks on every promise). Each configuration
 // runs in a process of its own (consume-rate.mjs); the figures are printed together at the end,
 // each beside its baseline (raw KafkaJS, and Sentry's integration at the same rate).
 
@@ -68,6 +70,7 @@ describe(`consume ${COUNT} messages (one process per configuration, best of ${RO
       for (let round = 0; round < ROUNDS; round++) {
         await measure('raw', 0);
         await measure('sdk', 0);
+        await measure('context', 0);
         await measure('isolation', 0);
         await measure('wrapper', 0);
         for (const rate of RATES) {
@@ -88,12 +91,15 @@ afterAll(async () => {
     return s ? `${figure(s.spans)} (${figure(s.envelopes)}, ${figure(s.traces)})` : 'n/a';
   };
   const sdk = best.get('sdk 0');
+  const context = best.get('context 0');
   const isolation = best.get('isolation 0');
   const wrapper = best.get('wrapper 0');
   const lines = [
     `raw KafkaJS (baseline)            ${figure(raw).padStart(9)} msg/s`,
     `Sentry.init, consumer not wrapped ${figure(sdk).padStart(9)} msg/s  ` +
       `${((sdk ?? Number.NaN) / raw).toFixed(2)} of raw (the SDK's presence alone)`,
+    `one scope for the whole run       ${figure(context).padStart(9)} msg/s  ` +
+      `${((context ?? Number.NaN) / raw).toFixed(2)} of raw (the async context's cost once a scope was entered)`,
     `Sentry.withIsolationScope per msg ${figure(isolation).padStart(9)} msg/s  ` +
       `${((isolation ?? Number.NaN) / raw).toFixed(2)} of raw (the floor for a scope per message)`,
     `instrumentConsumer, Sentry.init  ${figure(wrapper).padStart(9)} msg/s  ` +
