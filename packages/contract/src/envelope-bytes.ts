@@ -95,7 +95,7 @@ export function serializeEnvelopeBytes(header: Record<string, unknown>, items: E
 
 function jsonObject(value: Buffer, start: number, end: number): Record<string, unknown> | undefined {
   try {
-    const parsed = JSON.parse(value.subarray(start, end).toString('utf8'));
+    const parsed = JSON.parse(value.toString('utf8', start, end));
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
   } catch {
     return undefined;
