@@ -48,6 +48,15 @@ describe('the spool cursor', () => {
     expect(openCursorFile(path, false).read()).toEqual({ seq: 4, offset: 7 });
   });
 
+  it('fsyncs each write when asked, and reads back the last one', () => {
+    const path = join(tempDir(), 'cursor');
+    const cursor = openCursorFile(path, true);
+    for (let offset = 0; offset < 5; offset++) cursor.write({ seq: 1, offset: offset * 100 });
+    cursor.close();
+    expect(statSync(path).size).toBe(64);
+    expect(openCursorFile(path, true).read()).toEqual({ seq: 1, offset: 400 });
+  });
+
   it('reads a damaged cursor as the start, so records are sent again rather than lost', () => {
     const path = join(tempDir(), 'cursor');
     writeFileSync(path, '{"seq":4,"off');
