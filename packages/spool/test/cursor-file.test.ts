@@ -1,22 +1,12 @@
-import { mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNodeScript } from '@faultline/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCursorFile } from '../src/cursor-file.js';
-import { openSpool, type Spool } from '../src/index.js';
+import { spoolsUnderTest } from './spools-under-test.js';
 
-const open: Spool[] = [];
-afterEach(() => {
-  for (const spool of open.splice(0)) spool.close();
-});
-const tempDir = () => mkdtempSync(join(tmpdir(), 'faultline-cursor-test-'));
-const spoolAt = (dir: string) => {
-  const spool = openSpool({ dir, fsync: 'never' });
-  open.push(spool);
-  return spool;
-};
+const { tempDir, spoolAt } = spoolsUnderTest('faultline-cursor-test-');
 const text = (records: Buffer[]) => records.map(String);
 
 describe('the spool cursor', () => {

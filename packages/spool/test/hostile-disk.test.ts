@@ -4,7 +4,6 @@ import {
   chownSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -15,21 +14,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { defaultSpoolDir, LOCK_LEASE_MS, openSpool, type Spool, SpoolError } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { defaultSpoolDir, LOCK_LEASE_MS, openSpool, SpoolError } from '../src/index.js';
+import { spoolsUnderTest } from './spools-under-test.js';
 
 // The spool directory may sit on a shared disk or in the shared temp dir: these tests put there
 // what another local user could, and check that the spool neither leaks, nor follows, nor hangs.
-const open: Spool[] = [];
-afterEach(() => {
-  for (const spool of open.splice(0)) spool.close();
-});
-const base = () => mkdtempSync(join(tmpdir(), 'faultline-hostile-'));
-const spoolAt = (dir: string) => {
-  const spool = openSpool({ dir, fsync: 'never' });
-  open.push(spool);
-  return spool;
-};
+const { tempDir: base, spoolAt } = spoolsUnderTest('faultline-hostile-');
 const mode = (path: string) => statSync(path).mode & 0o777;
 const segments = (dir: string) =>
   readdirSync(dir)

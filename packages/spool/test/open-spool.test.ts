@@ -1,23 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEnvelope, type Envelope } from '@sentry/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOfflineStore, openSpool, type Spool, SpoolError, type SpoolOptions } from '../src/index.js';
+import { spoolsUnderTest } from './spools-under-test.js';
 
-const open: Spool[] = [];
-afterEach(() => {
-  for (const spool of open.splice(0)) spool.close();
-});
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'faultline-spool-test-'));
-}
-function spoolAt(dir: string, options: Partial<SpoolOptions> = {}): Spool {
-  const spool = openSpool({ dir, fsync: 'never', ...options });
-  open.push(spool);
-  return spool;
-}
+const { tempDir, spoolAt } = spoolsUnderTest('faultline-spool-test-');
 function reopen(spool: Spool, dir: string, options: Partial<SpoolOptions> = {}): Spool {
   spool.close();
   return spoolAt(dir, options);
