@@ -20,6 +20,7 @@ import {
   withIsolationScope,
   withScope,
 } from '@sentry/node';
+import { buildExceptionEvent, unwrap } from './build-exception-event.js';
 import { createKeptEventQueue } from './defer-kept-events.js';
 import { shareScopeCopies } from './share-scope-copies.js';
 
@@ -135,7 +136,7 @@ export function admitErrorsEarly(
     if (isAlreadyCaptured(exception)) return captureException.call(client, exception, hint, scope);
     const withId = withEventId(hint);
     if (isObject(exception) && waitingExceptions.has(exception)) return withId.event_id;
-    const event = buildWith(() => client.eventFromException(exception, withId));
+    const event = buildExceptionEvent(client, exception, withId);
     const verdict = admit(event, withId, scope);
     if (verdict === 'drop') return withId.event_id;
     // A kept event goes on as the event just built: captureException would parse the stack again.
@@ -225,20 +226,13 @@ function withEventId(hint: EventHint | undefined, eventId?: string): EventHint &
   return { ...hint, event_id: hint?.event_id ?? eventId ?? uuid4() };
 }
 
-/**
- * The event a client's builder makes, read synchronously (Node's clients build events at once,
- * in a resolved promise of their own), or undefined if it throws or is not ready.
- */
+/** The event a client's builder makes, or undefined if it throws (beforeSend then decides). */
 function buildWith(build: () => PromiseLike<Event>): Event | undefined {
-  let value: Event | undefined;
   try {
-    void build().then((resolvedValue) => {
-      value = resolvedValue;
-    });
+    return unwrap(build());
   } catch {
-    // Left to the SDK's own path, where beforeSend decides.
+    return undefined;
   }
-  return value;
 }
 
 /** The scopes' data as the SDK will apply it, less breadcrumbs (the policy does not need them). */
