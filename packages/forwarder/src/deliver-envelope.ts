@@ -104,6 +104,27 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
     return true;
   }
 
+  /** The bytes to send for this inspection: scrubbed (`--scrub`), breadcrumbs trimmed; none left: undefined. */
+  function prepare(current: InspectionOk, dsn: DsnParts): Buffer | undefined {
+    let scrubbed = current;
+    if (deps.scrubber) {
+      const scrubbing = scrubInspection(current, deps.scrubber);
+      scrubbed = scrubbing.inspection;
+      if (scrubbing.dropped.length > 0) {
+        deps.outcomes.record(
+          dsn,
+          'internal_sdk_error',
+          scrubbing.dropped.map((category) => ({ category, quantity: 1 })),
+        );
+      }
+    }
+    if (scrubbed.items.length === 0) return undefined;
+    if (deps.maxBreadcrumbs === undefined) return scrubbed.body;
+    const trimming = trimBreadcrumbs(scrubbed, deps.maxBreadcrumbs);
+    figures.trimmedBreadcrumbs += trimming.trimmed;
+    return trimming.body;
+  }
+
   /**
    * Any throw while handling one message (input no check foresaw, or a bug) ends with that
    * message dead-lettered as `internal`, so its offset finishes and the partition keeps moving.
@@ -162,26 +183,6 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
       deps.outcomes.record(dsn, 'ratelimit_backoff', inspection.counts());
       return true;
     }
-    /** The bytes to send for this inspection: scrubbed (`--scrub`), breadcrumbs trimmed; none left: undefined. */
-    const prepare = (current: InspectionOk): Buffer | undefined => {
-      let scrubbed = current;
-      if (deps.scrubber) {
-        const scrubbing = scrubInspection(current, deps.scrubber);
-        scrubbed = scrubbing.inspection;
-        if (scrubbing.dropped.length > 0) {
-          deps.outcomes.record(
-            dsn,
-            'internal_sdk_error',
-            scrubbing.dropped.map((category) => ({ category, quantity: 1 })),
-          );
-        }
-      }
-      if (scrubbed.items.length === 0) return undefined;
-      if (deps.maxBreadcrumbs === undefined) return scrubbed.body;
-      const trimming = trimBreadcrumbs(scrubbed, deps.maxBreadcrumbs);
-      figures.trimmedBreadcrumbs += trimming.trimmed;
-      return trimming.body;
-    };
     const { url, upstream, dsnKey } = endpointOf(dsn);
     let current: InspectionOk = inspection;
     let body: Buffer | undefined;
@@ -198,7 +199,7 @@ export function createEnvelopeDelivery(deps: DeliveryDeps): DeliverEnvelope {
         current = without.inspection;
         body = undefined;
       }
-      body ??= prepare(current);
+      body ??= prepare(current, dsn);
       if (!body) return true;
       const categories = current.categories;
       const limitedFor = deps.rateLimits.waitFor(dsnKey, categories);

@@ -15,8 +15,14 @@ export interface RateLimitBook {
   /** Milliseconds until none of these categories is limited for this DSN; 0 when free now. */
   waitFor(dsnKey: string, categories: readonly DataCategory[]): number;
   /** Those of these categories limited for this DSN for longer than `ms` from now. */
-  limitedLongerThan(dsnKey: string, categories: readonly DataCategory[], ms: number): Set<DataCategory>;
+  limitedLongerThan(
+    dsnKey: string,
+    categories: readonly DataCategory[],
+    ms: number,
+  ): ReadonlySet<DataCategory>;
 }
+
+const NONE: ReadonlySet<DataCategory> = new Set();
 
 /**
  * Rate limits per DSN and category, with `@sentry/core`'s own parser and arithmetic, so the
@@ -51,15 +57,18 @@ export function createRateLimitBook(now: () => number = Date.now): RateLimitBook
       return until > t ? until - t : 0;
     },
     limitedLongerThan(dsnKey, categories, ms) {
-      const long = new Set<DataCategory>();
       const limits = book.get(dsnKey);
-      if (!limits) return long;
+      // Asked before every attempt; nearly always of a DSN with no limit: no new Set for that.
+      if (!limits) return NONE;
+      let long: Set<DataCategory> | undefined;
       const t = now();
       for (const category of categories) {
-        if (isRateLimited(limits, category, t) && disabledUntil(limits, category) - t > ms)
+        if (isRateLimited(limits, category, t) && disabledUntil(limits, category) - t > ms) {
+          long ??= new Set();
           long.add(category);
+        }
       }
-      return long;
+      return long ?? NONE;
     },
   };
 }
