@@ -8,8 +8,8 @@ const sentryEventFromException = ServerRuntimeClient.prototype.eventFromExceptio
  * throws (the SDK's own path then decides).
  *
  * Node's client builds the event synchronously and wraps it in a resolved promise of its own;
- * unwrapping that takes a second promise and its handlers, about a fifth of what a dropped error
- * costs in a burst. So when the client's builder is Sentry's own (the same copy of
+ * unwrapping that took a second promise and its handlers, about 1.8 µs an error (8% of a
+ * one-tick burst of 10,000). So when the client's builder is Sentry's own (the same copy of
  * `@sentry/core`), this calls what it calls; any other builder (another copy, a subclass that
  * overrides it) is called as it is and unwrapped.
  */
