@@ -89,9 +89,10 @@ export function openCursorFile(path: string, sync: boolean): CursorFile {
           return;
         } catch {
           // A descriptor that stopped working: a new file, as the first time.
-          close();
         }
       }
+      // Whatever was open is replaced, not left open beside the new file.
+      close();
       rewrite(data);
     },
     close,
